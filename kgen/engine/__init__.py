@@ -1,0 +1,1 @@
+"""The engine: Tensor + ops (forward and backward), kernels chosen per op at call time."""
