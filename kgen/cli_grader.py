@@ -1,0 +1,1 @@
+"""CLI commands for the grader (`kgen check`, `grade`, `exercises`, `grader export`)."""

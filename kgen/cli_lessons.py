@@ -1,0 +1,1 @@
+"""CLI commands for lessons, templates and scaffolds (`kgen lessons`, `lesson`, `generate`, `new`)."""
