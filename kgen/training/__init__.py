@@ -1,0 +1,1 @@
+"""Training: losses, metrics, optimizers, the fit loop, callbacks and persistence."""
