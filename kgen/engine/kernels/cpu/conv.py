@@ -1,0 +1,527 @@
+"""Convolutions (channels-last) and their gradients.
+
+All kernels compute cross-correlation (no kernel flip), like Keras/TF:
+
+    y[n, ho, wo, co] = sum_{kh, kw, ci} xpad[n, ho*sh + kh*dh, wo*sw + kw*dw, ci] * w[kh, kw, ci, co]
+
+where xpad is x zero-padded by ((pt, pb), (pl, pr)); the padding is never materialised.
+Output size per spatial axis: (H + pt + pb - dh*(KH-1) - 1) // sh + 1.
+
+Dense conv (2-D and 3-D) is lowered to im2col + BLAS: a numba kernel copies the receptive
+fields into a preallocated column buffer (parallel over (batch, output row)), then one numpy
+sgemm per batch chunk does the arithmetic.  The column buffer is bounded (COL_BUDGET_BYTES)
+by processing the batch in chunks.  Measured faster than direct loops on the reference
+benchmark (batch 8, 32x32x16 -> 32, 3x3 'same').  Gradients reuse the same buffers:
+grad_weight = cols^T @ gy, grad_input = col2im(gy @ w^T), where col2im is written as a
+gather (each input pixel pulls from the columns that read it) so it is race-free and
+parallel over (batch, input row).
+
+Depthwise conv is memory-bound (no channel mixing), so it is a direct loop kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._common import f32, ints, launch, out_size, pads
+
+# Upper bound for one im2col buffer; the batch is processed in chunks that fit.
+COL_BUDGET_BYTES = 64 * 1024 * 1024
+# Below these amounts of work (elements copied / multiply-adds) kernels run on one thread.
+MIN_PARALLEL_COPY = 1 << 17
+MIN_PARALLEL_MACS = 1 << 16
+
+
+def _batch_chunk(n: int, bytes_per_item: int) -> int:
+    return max(1, min(n, COL_BUDGET_BYTES // max(1, bytes_per_item)))
+
+
+# ----------------------------------------------------------------------------- 2-D im2col
+
+
+@njit(parallel=True, cache=True)
+def _im2col2d(x, cols, KH, KW, sh, sw, dh, dw, pt, pl):
+    """cols[n, ho, wo, kh, kw, :] = xpad[n, ho*sh + kh*dh, wo*sw + kw*dw, :] (zeros in padding).
+
+    x (N, H, W, C), cols (N, Ho, Wo, KH, KW, C).  Parallel over (n, ho); the innermost copy
+    is a contiguous channel vector.  No allocation.
+    """
+    N, H, W, C = x.shape
+    Ho = cols.shape[1]
+    Wo = cols.shape[2]
+    for t in prange(N * Ho):
+        n = t // Ho
+        ho = t % Ho
+        for wo in range(Wo):
+            for kh in range(KH):
+                hi = ho * sh - pt + kh * dh
+                for kw in range(KW):
+                    wi = wo * sw - pl + kw * dw
+                    if hi < 0 or hi >= H or wi < 0 or wi >= W:
+                        for c in range(C):
+                            cols[n, ho, wo, kh, kw, c] = 0.0
+                    else:
+                        for c in range(C):
+                            cols[n, ho, wo, kh, kw, c] = x[n, hi, wi, c]
+
+
+@njit(parallel=True, cache=True)
+def _col2im2d(cols, gx, sh, sw, dh, dw, pt, pl):
+    """gx[n, hi, wi, :] = sum of every cols[n, ho, wo, kh, kw, :] that im2col copied from
+    (hi, wi) -- the adjoint of `_im2col2d`.
+
+    Written as a gather over input pixels (not a scatter over columns) so that each task
+    owns its output rows: parallel over (n, hi), race-free, no allocation.
+    """
+    N, H, W, C = gx.shape
+    Ho, Wo, KH, KW = cols.shape[1], cols.shape[2], cols.shape[3], cols.shape[4]
+    for t in prange(N * H):
+        n = t // H
+        hi = t % H
+        for wi in range(W):
+            for c in range(C):
+                gx[n, hi, wi, c] = 0.0
+            for kh in range(KH):
+                th = hi + pt - kh * dh  # = ho * sh
+                if th < 0 or th % sh != 0:
+                    continue
+                ho = th // sh
+                if ho >= Ho:
+                    continue
+                for kw in range(KW):
+                    tw = wi + pl - kw * dw
+                    if tw < 0 or tw % sw != 0:
+                        continue
+                    wo = tw // sw
+                    if wo >= Wo:
+                        continue
+                    for c in range(C):
+                        gx[n, hi, wi, c] += cols[n, ho, wo, kh, kw, c]
+
+
+def _conv2d_geometry(x_shape, w_shape, strides, dilation, padding):
+    N, H, W, Cin = x_shape
+    KH, KW, wc, Cout = w_shape
+    if wc != Cin:
+        raise ValueError(f"conv2d: input has {Cin} channels but kernel expects {wc}")
+    sh, sw = ints(strides, 2, "strides")
+    dh, dw = ints(dilation, 2, "dilation")
+    if min(sh, sw, dh, dw) < 1:
+        raise ValueError("conv2d: strides and dilation must be >= 1")
+    (pt, pb), (pl, pr) = pads(padding, 2)
+    Ho = out_size(H, KH, sh, dh, pt, pb)
+    Wo = out_size(W, KW, sw, dw, pl, pr)
+    return (sh, sw), (dh, dw), (pt, pb, pl, pr), Ho, Wo
+
+
+def _is_pointwise(KH, KW, s, p):
+    """1x1 kernel, stride 1, no padding: the conv is a plain matmul over pixels."""
+    return KH == 1 and KW == 1 and s == (1, 1) and p == (0, 0, 0, 0)
+
+
+def conv2d(x, w, strides, dilation, padding) -> np.ndarray:
+    """2-D cross-correlation. x (N, H, W, Cin), w (KH, KW, Cin, Cout) -> y (N, Ho, Wo, Cout).
+
+    strides=(sh, sw), dilation=(dh, dw), padding=((pt, pb), (pl, pr)) zero padding.
+    im2col (numba, parallel over (n, ho)) into a bounded, reused buffer + one BLAS sgemm per
+    batch chunk written straight into y.  1x1/stride-1/unpadded convs skip im2col.
+    """
+    x = f32(x)
+    w = f32(w)
+    (sh, sw), (dh, dw), (pt, pb, pl, pr), Ho, Wo = _conv2d_geometry(x.shape, w.shape, strides, dilation, padding)
+    N, H, W, Cin = x.shape
+    KH, KW, _, Cout = w.shape
+    y = np.empty((N, Ho, Wo, Cout), dtype=np.float32)
+    if y.size == 0:
+        return y
+    K = KH * KW * Cin
+    wmat = w.reshape(K, Cout)
+    if _is_pointwise(KH, KW, (sh, sw), (pt, pb, pl, pr)):
+        np.dot(x.reshape(-1, Cin), wmat, out=y.reshape(-1, Cout))
+        return y
+    step = _batch_chunk(N, Ho * Wo * K * 4)
+    cols = np.empty((step, Ho, Wo, KH, KW, Cin), dtype=np.float32)
+    for n0 in range(0, N, step):
+        n1 = min(N, n0 + step)
+        c = cols[: n1 - n0]
+        launch(_im2col2d, c.size, MIN_PARALLEL_COPY, x[n0:n1], c, KH, KW, sh, sw, dh, dw, pt, pl)
+        np.dot(c.reshape(-1, K), wmat, out=y[n0:n1].reshape(-1, Cout))
+    return y
+
+
+def conv2d_grad_input(gy, w, x_shape, strides, dilation, padding) -> np.ndarray:
+    """d(loss)/dx of `conv2d`: gy (N, Ho, Wo, Cout), w (KH, KW, Cin, Cout) -> gx x_shape.
+
+    x_shape is the unpadded input shape (N, H, W, Cin).  Per batch chunk: one sgemm
+    dcols = gy @ w^T, then the col2im gather (parallel over (n, hi)).  Rows/cols of x that
+    no window reads (stride remainder) get zero gradient.
+    """
+    gy = f32(gy)
+    w = f32(w)
+    x_shape = tuple(int(s) for s in x_shape)
+    (sh, sw), (dh, dw), (pt, pb, pl, pr), Ho, Wo = _conv2d_geometry(x_shape, w.shape, strides, dilation, padding)
+    N, H, W, Cin = x_shape
+    KH, KW, _, Cout = w.shape
+    if gy.shape != (N, Ho, Wo, Cout):
+        raise ValueError(f"conv2d_grad_input: gy has shape {gy.shape}, expected {(N, Ho, Wo, Cout)}")
+    gx = np.zeros(x_shape, dtype=np.float32)
+    if gy.size == 0 or gx.size == 0:
+        return gx
+    K = KH * KW * Cin
+    wmat_t = w.reshape(K, Cout).T
+    if _is_pointwise(KH, KW, (sh, sw), (pt, pb, pl, pr)):
+        np.dot(gy.reshape(-1, Cout), wmat_t, out=gx.reshape(-1, Cin))
+        return gx
+    step = _batch_chunk(N, Ho * Wo * K * 4)
+    cols = np.empty((step, Ho, Wo, KH, KW, Cin), dtype=np.float32)
+    for n0 in range(0, N, step):
+        n1 = min(N, n0 + step)
+        c = cols[: n1 - n0]
+        np.dot(gy[n0:n1].reshape(-1, Cout), wmat_t, out=c.reshape(-1, K))
+        launch(_col2im2d, c.size, MIN_PARALLEL_COPY, c, gx[n0:n1], sh, sw, dh, dw, pt, pl)
+    return gx
+
+
+def conv2d_grad_weight(x, gy, w_shape, strides, dilation, padding) -> np.ndarray:
+    """d(loss)/dw of `conv2d`: x (N, H, W, Cin), gy (N, Ho, Wo, Cout) -> gw w_shape.
+
+    gw = sum over batch chunks of cols^T @ gy (im2col as in the forward, sgemm, float32
+    accumulation inside BLAS).
+    """
+    x = f32(x)
+    gy = f32(gy)
+    w_shape = tuple(int(s) for s in w_shape)
+    (sh, sw), (dh, dw), (pt, pb, pl, pr), Ho, Wo = _conv2d_geometry(x.shape, w_shape, strides, dilation, padding)
+    N, H, W, Cin = x.shape
+    KH, KW, _, Cout = w_shape
+    if gy.shape != (N, Ho, Wo, Cout):
+        raise ValueError(f"conv2d_grad_weight: gy has shape {gy.shape}, expected {(N, Ho, Wo, Cout)}")
+    K = KH * KW * Cin
+    gw = np.zeros((K, Cout), dtype=np.float32)
+    if gy.size == 0 or K == 0:
+        return gw.reshape(w_shape)
+    if _is_pointwise(KH, KW, (sh, sw), (pt, pb, pl, pr)):
+        np.dot(x.reshape(-1, Cin).T, gy.reshape(-1, Cout), out=gw)
+        return gw.reshape(w_shape)
+    step = _batch_chunk(N, Ho * Wo * K * 4)
+    cols = np.empty((step, Ho, Wo, KH, KW, Cin), dtype=np.float32)
+    for n0 in range(0, N, step):
+        n1 = min(N, n0 + step)
+        c = cols[: n1 - n0]
+        launch(_im2col2d, c.size, MIN_PARALLEL_COPY, x[n0:n1], c, KH, KW, sh, sw, dh, dw, pt, pl)
+        gw += c.reshape(-1, K).T @ gy[n0:n1].reshape(-1, Cout)
+    return gw.reshape(w_shape)
+
+
+# ----------------------------------------------------------------------------- depthwise 2-D
+
+
+@njit(parallel=True, cache=True)
+def _depthwise_fwd(x, w, y, sh, sw, dh, dw, pt, pl):
+    """y[n, ho, wo, c*DM + m] = sum_{kh, kw} xpad[n, ho*sh + kh*dh, wo*sw + kw*dw, c] * w[kh, kw, c, m].
+
+    Parallel over (n, ho); innermost loops run over contiguous channels (c, then m).
+    No allocation; padding handled by skipping out-of-range taps.
+    """
+    N, H, W, C = x.shape
+    KH, KW, _, DM = w.shape
+    Ho, Wo = y.shape[1], y.shape[2]
+    for t in prange(N * Ho):
+        n = t // Ho
+        ho = t % Ho
+        for wo in range(Wo):
+            for o in range(C * DM):
+                y[n, ho, wo, o] = 0.0
+            for kh in range(KH):
+                hi = ho * sh - pt + kh * dh
+                if hi < 0 or hi >= H:
+                    continue
+                for kw in range(KW):
+                    wi = wo * sw - pl + kw * dw
+                    if wi < 0 or wi >= W:
+                        continue
+                    for c in range(C):
+                        xv = x[n, hi, wi, c]
+                        for m in range(DM):
+                            y[n, ho, wo, c * DM + m] += xv * w[kh, kw, c, m]
+
+
+@njit(parallel=True, cache=True)
+def _depthwise_grad_input(gy, w, gx, sh, sw, dh, dw, pt, pl):
+    """gx[n, hi, wi, c] = sum over (ho, wo, kh, kw) reading (hi, wi) of sum_m gy[.., c*DM+m] * w[kh, kw, c, m].
+
+    Gather form (each input pixel pulls from the outputs that read it): parallel over
+    (n, hi), race-free, no allocation.
+    """
+    N, H, W, C = gx.shape
+    KH, KW, _, DM = w.shape
+    Ho, Wo = gy.shape[1], gy.shape[2]
+    for t in prange(N * H):
+        n = t // H
+        hi = t % H
+        for wi in range(W):
+            for c in range(C):
+                gx[n, hi, wi, c] = 0.0
+            for kh in range(KH):
+                th = hi + pt - kh * dh
+                if th < 0 or th % sh != 0:
+                    continue
+                ho = th // sh
+                if ho >= Ho:
+                    continue
+                for kw in range(KW):
+                    tw = wi + pl - kw * dw
+                    if tw < 0 or tw % sw != 0:
+                        continue
+                    wo = tw // sw
+                    if wo >= Wo:
+                        continue
+                    for c in range(C):
+                        s = 0.0
+                        for m in range(DM):
+                            s += gy[n, ho, wo, c * DM + m] * w[kh, kw, c, m]
+                        gx[n, hi, wi, c] += s
+
+
+@njit(parallel=True, cache=True)
+def _depthwise_grad_weight(x, gy, partial, sh, sw, dh, dw, pt, pl):
+    """partial[n, kh, kw, c, m] = sum_{ho, wo} xpad[n, ..., c] * gy[n, ho, wo, c*DM + m].
+
+    One partial weight gradient per batch item so the batch loop can run in parallel without
+    races; the caller sums over n.  No allocation inside.
+    """
+    N, H, W, C = x.shape
+    _, KH, KW, _, DM = partial.shape
+    Ho, Wo = gy.shape[1], gy.shape[2]
+    for n in prange(N):
+        partial[n] = 0.0
+        for ho in range(Ho):
+            for kh in range(KH):
+                hi = ho * sh - pt + kh * dh
+                if hi < 0 or hi >= H:
+                    continue
+                for wo in range(Wo):
+                    for kw in range(KW):
+                        wi = wo * sw - pl + kw * dw
+                        if wi < 0 or wi >= W:
+                            continue
+                        for c in range(C):
+                            xv = x[n, hi, wi, c]
+                            for m in range(DM):
+                                partial[n, kh, kw, c, m] += xv * gy[n, ho, wo, c * DM + m]
+
+
+def _depthwise_geometry(x_shape, w_shape, strides, dilation, padding):
+    N, H, W, C = x_shape
+    KH, KW, wc, DM = w_shape
+    if wc != C:
+        raise ValueError(f"depthwise_conv2d: input has {C} channels but kernel expects {wc}")
+    return _conv2d_geometry(x_shape, (KH, KW, C, DM), strides, dilation, padding)
+
+
+def depthwise_conv2d(x, w, strides, dilation, padding) -> np.ndarray:
+    """Depthwise 2-D cross-correlation. x (N, H, W, C), w (KH, KW, C, DM) -> y (N, Ho, Wo, C*DM).
+
+    Output channel c*DM + m is input channel c filtered by w[:, :, c, m] (Keras
+    DepthwiseConv2D layout).  Direct loop kernel, parallel over (n, ho).
+    """
+    x = f32(x)
+    w = f32(w)
+    (sh, sw), (dh, dw), (pt, pb, pl, pr), Ho, Wo = _depthwise_geometry(x.shape, w.shape, strides, dilation, padding)
+    N, H, W, C = x.shape
+    DM = w.shape[3]
+    y = np.empty((N, Ho, Wo, C * DM), dtype=np.float32)
+    if y.size:
+        launch(_depthwise_fwd, y.size * w.shape[0] * w.shape[1], MIN_PARALLEL_MACS, x, w, y, sh, sw, dh, dw, pt, pl)
+    return y
+
+
+def depthwise_conv2d_grad_input(gy, w, x_shape, strides, dilation, padding) -> np.ndarray:
+    """d(loss)/dx of `depthwise_conv2d`: gy (N, Ho, Wo, C*DM) -> gx x_shape (N, H, W, C)."""
+    gy = f32(gy)
+    w = f32(w)
+    x_shape = tuple(int(s) for s in x_shape)
+    (sh, sw), (dh, dw), (pt, pb, pl, pr), Ho, Wo = _depthwise_geometry(x_shape, w.shape, strides, dilation, padding)
+    N, H, W, C = x_shape
+    DM = w.shape[3]
+    if gy.shape != (N, Ho, Wo, C * DM):
+        raise ValueError(f"depthwise_conv2d_grad_input: gy has shape {gy.shape}, expected {(N, Ho, Wo, C * DM)}")
+    gx = np.zeros(x_shape, dtype=np.float32)
+    if gx.size and gy.size:
+        launch(_depthwise_grad_input, gy.size * w.shape[0] * w.shape[1], MIN_PARALLEL_MACS, gy, w, gx, sh, sw, dh, dw, pt, pl)
+    return gx
+
+
+def depthwise_conv2d_grad_weight(x, gy, w_shape, strides, dilation, padding) -> np.ndarray:
+    """d(loss)/dw of `depthwise_conv2d`: x (N, H, W, C), gy (N, Ho, Wo, C*DM) -> gw w_shape."""
+    x = f32(x)
+    gy = f32(gy)
+    w_shape = tuple(int(s) for s in w_shape)
+    (sh, sw), (dh, dw), (pt, pb, pl, pr), Ho, Wo = _depthwise_geometry(x.shape, w_shape, strides, dilation, padding)
+    N, H, W, C = x.shape
+    KH, KW, _, DM = w_shape
+    if gy.shape != (N, Ho, Wo, C * DM):
+        raise ValueError(f"depthwise_conv2d_grad_weight: gy has shape {gy.shape}, expected {(N, Ho, Wo, C * DM)}")
+    if gy.size == 0 or N == 0:
+        return np.zeros(w_shape, dtype=np.float32)
+    partial = np.empty((N,) + w_shape, dtype=np.float32)
+    launch(_depthwise_grad_weight, gy.size * KH * KW, MIN_PARALLEL_MACS, x, gy, partial, sh, sw, dh, dw, pt, pl)
+    return partial.sum(axis=0, dtype=np.float32)
+
+
+# ----------------------------------------------------------------------------- 3-D
+
+
+@njit(parallel=True, cache=True)
+def _im2col3d(x, cols, KD, KH, KW, sd, sh, sw, dd, dh, dw, pf, pt, pl):
+    """cols[n, do, ho, wo, kd, kh, kw, :] = xpad[n, do*sd + kd*dd, ho*sh + kh*dh, wo*sw + kw*dw, :].
+
+    x (N, D, H, W, C).  Parallel over (n, do, ho); contiguous channel copy innermost.
+    """
+    N, D, H, W, C = x.shape
+    Do, Ho, Wo = cols.shape[1], cols.shape[2], cols.shape[3]
+    for t in prange(N * Do * Ho):
+        n = t // (Do * Ho)
+        do = (t // Ho) % Do
+        ho = t % Ho
+        for wo in range(Wo):
+            for kd in range(KD):
+                di = do * sd - pf + kd * dd
+                for kh in range(KH):
+                    hi = ho * sh - pt + kh * dh
+                    for kw in range(KW):
+                        wi = wo * sw - pl + kw * dw
+                        if di < 0 or di >= D or hi < 0 or hi >= H or wi < 0 or wi >= W:
+                            for c in range(C):
+                                cols[n, do, ho, wo, kd, kh, kw, c] = 0.0
+                        else:
+                            for c in range(C):
+                                cols[n, do, ho, wo, kd, kh, kw, c] = x[n, di, hi, wi, c]
+
+
+@njit(parallel=True, cache=True)
+def _col2im3d(cols, gx, sd, sh, sw, dd, dh, dw, pf, pt, pl):
+    """Adjoint of `_im2col3d` as a gather: parallel over (n, di, hi), race-free."""
+    N, D, H, W, C = gx.shape
+    Do, Ho, Wo = cols.shape[1], cols.shape[2], cols.shape[3]
+    KD, KH, KW = cols.shape[4], cols.shape[5], cols.shape[6]
+    for t in prange(N * D * H):
+        n = t // (D * H)
+        di = (t // H) % D
+        hi = t % H
+        for wi in range(W):
+            for c in range(C):
+                gx[n, di, hi, wi, c] = 0.0
+            for kd in range(KD):
+                td = di + pf - kd * dd
+                if td < 0 or td % sd != 0:
+                    continue
+                do = td // sd
+                if do >= Do:
+                    continue
+                for kh in range(KH):
+                    th = hi + pt - kh * dh
+                    if th < 0 or th % sh != 0:
+                        continue
+                    ho = th // sh
+                    if ho >= Ho:
+                        continue
+                    for kw in range(KW):
+                        tw = wi + pl - kw * dw
+                        if tw < 0 or tw % sw != 0:
+                            continue
+                        wo = tw // sw
+                        if wo >= Wo:
+                            continue
+                        for c in range(C):
+                            gx[n, di, hi, wi, c] += cols[n, do, ho, wo, kd, kh, kw, c]
+
+
+def _conv3d_geometry(x_shape, w_shape, strides, dilation, padding):
+    N, D, H, W, Cin = x_shape
+    KD, KH, KW, wc, Cout = w_shape
+    if wc != Cin:
+        raise ValueError(f"conv3d: input has {Cin} channels but kernel expects {wc}")
+    s = ints(strides, 3, "strides")
+    d = ints(dilation, 3, "dilation")
+    if min(s + d) < 1:
+        raise ValueError("conv3d: strides and dilation must be >= 1")
+    p = pads(padding, 3)
+    o = tuple(out_size(size, k, st, dl, pb, pa) for size, k, st, dl, (pb, pa) in zip((D, H, W), (KD, KH, KW), s, d, p))
+    return s, d, (p[0][0], p[1][0], p[2][0]), o
+
+
+def conv3d(x, w, strides, dilation, padding) -> np.ndarray:
+    """3-D cross-correlation. x (N, D, H, W, Cin), w (KD, KH, KW, Cin, Cout) -> (N, Do, Ho, Wo, Cout).
+
+    strides/dilation are 3-tuples, padding three (before, after) pairs.  Same lowering as
+    `conv2d`: im2col (parallel over (n, do, ho)) into a bounded buffer + sgemm per chunk.
+    """
+    x = f32(x)
+    w = f32(w)
+    s, d, p0, (Do, Ho, Wo) = _conv3d_geometry(x.shape, w.shape, strides, dilation, padding)
+    N, Cin = x.shape[0], x.shape[4]
+    KD, KH, KW, _, Cout = w.shape
+    y = np.empty((N, Do, Ho, Wo, Cout), dtype=np.float32)
+    if y.size == 0:
+        return y
+    K = KD * KH * KW * Cin
+    wmat = w.reshape(K, Cout)
+    step = _batch_chunk(N, Do * Ho * Wo * K * 4)
+    cols = np.empty((step, Do, Ho, Wo, KD, KH, KW, Cin), dtype=np.float32)
+    for n0 in range(0, N, step):
+        n1 = min(N, n0 + step)
+        c = cols[: n1 - n0]
+        launch(_im2col3d, c.size, MIN_PARALLEL_COPY, x[n0:n1], c, KD, KH, KW, *s, *d, *p0)
+        np.dot(c.reshape(-1, K), wmat, out=y[n0:n1].reshape(-1, Cout))
+    return y
+
+
+def conv3d_grad_input(gy, w, x_shape, strides, dilation, padding) -> np.ndarray:
+    """d(loss)/dx of `conv3d`: gy (N, Do, Ho, Wo, Cout) -> gx x_shape (N, D, H, W, Cin)."""
+    gy = f32(gy)
+    w = f32(w)
+    x_shape = tuple(int(v) for v in x_shape)
+    s, d, p0, (Do, Ho, Wo) = _conv3d_geometry(x_shape, w.shape, strides, dilation, padding)
+    N, Cin = x_shape[0], x_shape[4]
+    KD, KH, KW, _, Cout = w.shape
+    if gy.shape != (N, Do, Ho, Wo, Cout):
+        raise ValueError(f"conv3d_grad_input: gy has shape {gy.shape}, expected {(N, Do, Ho, Wo, Cout)}")
+    gx = np.zeros(x_shape, dtype=np.float32)
+    if gy.size == 0 or gx.size == 0:
+        return gx
+    K = KD * KH * KW * Cin
+    wmat_t = w.reshape(K, Cout).T
+    step = _batch_chunk(N, Do * Ho * Wo * K * 4)
+    cols = np.empty((step, Do, Ho, Wo, KD, KH, KW, Cin), dtype=np.float32)
+    for n0 in range(0, N, step):
+        n1 = min(N, n0 + step)
+        c = cols[: n1 - n0]
+        np.dot(gy[n0:n1].reshape(-1, Cout), wmat_t, out=c.reshape(-1, K))
+        launch(_col2im3d, c.size, MIN_PARALLEL_COPY, c, gx[n0:n1], *s, *d, *p0)
+    return gx
+
+
+def conv3d_grad_weight(x, gy, w_shape, strides, dilation, padding) -> np.ndarray:
+    """d(loss)/dw of `conv3d`: x (N, D, H, W, Cin), gy (N, Do, Ho, Wo, Cout) -> gw w_shape."""
+    x = f32(x)
+    gy = f32(gy)
+    w_shape = tuple(int(v) for v in w_shape)
+    s, d, p0, (Do, Ho, Wo) = _conv3d_geometry(x.shape, w_shape, strides, dilation, padding)
+    N, Cin = x.shape[0], x.shape[4]
+    KD, KH, KW, _, Cout = w_shape
+    if gy.shape != (N, Do, Ho, Wo, Cout):
+        raise ValueError(f"conv3d_grad_weight: gy has shape {gy.shape}, expected {(N, Do, Ho, Wo, Cout)}")
+    K = KD * KH * KW * Cin
+    gw = np.zeros((K, Cout), dtype=np.float32)
+    if gy.size == 0 or K == 0:
+        return gw.reshape(w_shape)
+    step = _batch_chunk(N, Do * Ho * Wo * K * 4)
+    cols = np.empty((step, Do, Ho, Wo, KD, KH, KW, Cin), dtype=np.float32)
+    for n0 in range(0, N, step):
+        n1 = min(N, n0 + step)
+        c = cols[: n1 - n0]
+        launch(_im2col3d, c.size, MIN_PARALLEL_COPY, x[n0:n1], c, KD, KH, KW, *s, *d, *p0)
+        gw += c.reshape(-1, K).T @ gy[n0:n1].reshape(-1, Cout)
+    return gw.reshape(w_shape)
