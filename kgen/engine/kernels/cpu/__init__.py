@@ -36,6 +36,7 @@ from .conv import (  # noqa: E402
 from .gather import gather_rows, scatter_add_rows  # noqa: E402
 from .matmul import matmul, matmul_tiled  # noqa: E402
 from .pool import pool2d, pool2d_grad, pool3d, pool3d_grad  # noqa: E402
+from .special import erf  # noqa: E402
 
 __all__ = [
     "matmul",
@@ -62,4 +63,5 @@ __all__ = [
     "log_softmax",
     "gather_rows",
     "scatter_add_rows",
+    "erf",
 ]

@@ -7,8 +7,10 @@ import numpy as np
 
 
 def f32(a) -> np.ndarray:
-    """`a` as a C-contiguous float32 array; no copy when it already is one."""
-    return np.ascontiguousarray(a, dtype=np.float32)
+    """`a` as a C-contiguous float32 array; no copy when it already is one.
+
+    (np.asarray with order="C", not np.ascontiguousarray, which turns 0-d arrays into 1-d.)"""
+    return np.asarray(a, dtype=np.float32, order="C")
 
 
 def ints(values, n: int, what: str) -> tuple:

@@ -1,11 +1,28 @@
-"""Special functions numpy lacks (erf for exact gelu), as cached numba ufuncs."""
+"""Special functions, elementwise (used by the ops layer, e.g. exact gelu needs erf)."""
+
+from __future__ import annotations
 
 import math
 
-from numba import vectorize
+import numpy as np
+from numba import njit, prange
+
+from ._common import f32, launch
+
+MIN_PARALLEL_WORK = 1 << 15  # elements; below this the kernel runs on one thread
 
 
-@vectorize(["float32(float32)", "float64(float64)"], cache=True)
-def erf(x):
-    """Elementwise error function; broadcasts like a numpy ufunc."""
-    return math.erf(x)
+@njit(parallel=True, cache=True)
+def _erf(x, y):
+    for i in prange(x.size):
+        y[i] = math.erf(x[i])
+
+
+def erf(x) -> np.ndarray:
+    """Gauss error function erf(x) elementwise, any shape, float32 out.
+
+    Parallel over the flattened array (libm erf per element)."""
+    x = f32(x)
+    y = np.empty_like(x)
+    launch(_erf, x.size, MIN_PARALLEL_WORK, x.reshape(-1), y.reshape(-1))
+    return y
