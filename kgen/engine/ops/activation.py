@@ -27,11 +27,15 @@ class Relu(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save(x)
+        if x.dtype == np.float32:
+            return _kernel("relu")(x)
         return np.maximum(x, 0).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved
+        if x.dtype == np.float32 and g.dtype == np.float32:
+            return _kernel("relu_grad")(x, g)
         return g * (x > 0)
 
 
@@ -40,8 +44,11 @@ class Sigmoid(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(over="ignore"):
-            y = (1 / (1 + np.exp(-x))).astype(x.dtype, copy=False)
+        if x.dtype == np.float32:
+            y = _kernel("sigmoid")(x)
+        else:
+            with np.errstate(over="ignore"):
+                y = (1 / (1 + np.exp(-x))).astype(x.dtype, copy=False)
         ctx.save(y)
         return y
 
@@ -56,7 +63,7 @@ class Tanh(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.tanh(x)
+        y = _kernel("tanh")(x) if x.dtype == np.float32 else np.tanh(x)
         ctx.save(y)
         return y
 
@@ -71,9 +78,12 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
-        shifted = x - np.max(x, axis=axis, keepdims=True)
-        e = np.exp(shifted)
-        y = e / np.sum(e, axis=axis, keepdims=True)
+        if x.dtype == np.float32 and axis in (-1, x.ndim - 1):
+            y = _kernel("softmax")(x)
+        else:
+            shifted = x - np.max(x, axis=axis, keepdims=True)
+            e = np.exp(shifted)
+            y = e / np.sum(e, axis=axis, keepdims=True)
         ctx.save(y)
         return y
 
@@ -81,6 +91,8 @@ class Softmax(Op):
     def backward(ctx, g):
         (y,) = ctx.saved
         axis = ctx.attrs.get("axis", -1)
+        if y.dtype == np.float32 and g.dtype == np.float32 and axis in (-1, y.ndim - 1):
+            return _kernel("softmax_grad")(y, g)
         return y * (g - np.sum(g * y, axis=axis, keepdims=True))
 
 
@@ -147,9 +159,9 @@ class Erf(Op):
 
 
 def _erf(x):
-    from kgen.engine.kernels.cpu.special import erf
-
-    return erf(x)
+    if x.dtype == np.float32:
+        return _kernel("erf")(x)
+    return np.vectorize(math.erf, otypes=[x.dtype])(x)  # float64 (gradient checks)
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
