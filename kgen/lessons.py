@@ -612,8 +612,8 @@ def all_sections(lesson: Lesson) -> list[Section]:
 
 
 def render_lesson(number: int, console=None, section: int | None = None, run: bool = True,
-                  on_section=None) -> list[Result]:
-    """Render lesson `number` (or one section of it) on `console`, running its code.
+                  on_section=None, start: int | None = None) -> list[Result]:
+    """Render lesson `number` (or one section, or from section `start` on), running its code.
 
     Parts are printed as soon as they are ready; `on_section(n)` is called after each section
     is fully on screen (the CLI records progress with it). Returns the blocks' results.
@@ -626,15 +626,22 @@ def render_lesson(number: int, console=None, section: int | None = None, run: bo
         if not 1 <= section <= len(sections):
             raise LessonError(f"Lesson {number} has sections 1 to {len(sections)}. Received: {section}")
         sections = [sections[section - 1]]
+    elif start is not None:
+        sections = sections[max(start, 1) - 1:]
     results = []
     r.header(lesson)
     with tempfile.TemporaryDirectory(prefix="kgen-lesson-") as workdir:
         for s in sections:
             r.section_title(lesson, s)
+            after_code = False
             for part in s.parts:
                 if isinstance(part, str):
+                    if after_code:
+                        r.blank()
                     r.prose(part)
+                    after_code = False
                     continue
+                after_code = True
                 r.code(block_code(part), part.lang)
                 if run and part.runnable:
                     result = run_block(lesson, part, width=console.width, workdir=workdir)
