@@ -167,9 +167,9 @@ def _hint(number: int):
     from kgen import lessons, progress
 
     lesson = lessons.load_lesson(number)
-    if lesson.exercise is None or not lesson.exercise.hints:
+    hints = lessons.exercise_hints(lesson.exercise) if lesson.exercise else []
+    if not hints:
         _fail(f"lesson {number} has no exercise hints.")
-    hints = lesson.exercise.hints
     shown = progress.reveal_hint(number, len(hints))
     console = lessons.make_console()
     console.print(Text(f"Exercise: {lesson.exercise.title}", style="bold"))
@@ -187,14 +187,8 @@ def _exercise(number: int, directory: Path):
     ex = lesson.exercise
     if ex is None:
         _fail(f"lesson {number} has no exercise.")
-    try:
-        from kgen.grader.spec import ExerciseError, load_exercise
-    except ImportError:
-        _fail(f"the exercise {ex.id!r} is graded by the checker, which this kgen does not have "
-              "yet (issue 7).")
-    try:
-        spec = load_exercise(ex.id)
-    except ExerciseError:
+    spec = lessons.grader_exercise(ex.id)
+    if spec is None:
         _fail(f"the checker does not ship exercise {ex.id!r} yet (issue 7).")
     if not spec.starter_path.is_file():
         _fail(f"exercise {ex.id!r} has no starter file yet (issue 7).")

@@ -590,13 +590,34 @@ class Renderer:
         self.emit(Text(body, style="red" if result.status == "error" else ""))
 
 
+def grader_exercise(exercise_id: str):
+    """The checker's exercise of this id, or None while the checker does not ship it."""
+    try:
+        from kgen.grader.spec import ExerciseError, load_exercise
+    except ImportError:
+        return None
+    try:
+        return load_exercise(exercise_id)
+    except ExerciseError:
+        return None
+
+
+def exercise_hints(ex: LessonExercise) -> list[str]:
+    """The lesson's own hints, or else the checker's hints for the same exercise."""
+    if ex.hints:
+        return ex.hints
+    spec = grader_exercise(ex.id)
+    return [h.strip() for h in spec.hints] if spec is not None else []
+
+
 def exercise_section(lesson: Lesson) -> Section | None:
     """The exercise as a last section (prompt, the commands to start and grade it)."""
     ex = lesson.exercise
     if ex is None:
         return None
     n = lesson.number
-    hints = f"{len(ex.hints)} hint" + ("s" if len(ex.hints) != 1 else "")
+    n_hints = len(exercise_hints(ex))
+    hints = f"{n_hints} hint" + ("s" if n_hints != 1 else "")
     text = (
         f"{ex.prompt}\n\n"
         f"- `kgen lesson {n} --exercise` writes `{ex.file}` for you to fill in\n"

@@ -177,8 +177,9 @@ def command_line(spec: TemplateSpec, values: dict) -> str:
 def _comment_wrap(text: str, width: int = 72) -> str:
     """`text` as `# ` comment lines of at most `width` characters, broken before --set."""
     lines, line = [], "#"
-    for word in text.split(" "):
-        if len(line) + 1 + len(word) > width and word.startswith("--") and line != "#":
+    for word in text.replace(" --set ", " --set\0").split(" "):
+        word = word.replace("\0", " ")
+        if len(line) + 1 + len(word) > width and line.strip("# "):
             lines.append(line)
             line = "#" + " " * 4
         line += " " + word
