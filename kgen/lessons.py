@@ -576,7 +576,9 @@ class Renderer:
 
         label = {"ok": "output", "raised": "output", "error": "error", "skipped": "skipped"}
         if result.status == "skipped":
-            self.emit(Text(f"  ⏭  {result.error}", style="yellow"))
+            from rich.padding import Padding
+
+            self.emit(Padding(Text(f"⏭  {result.error}", style="yellow"), (0, 0, 0, 2)))
             return
         body = result.output
         if result.error:
