@@ -90,8 +90,9 @@ def lessons_cmd(
         return
 
     from rich.table import Table
+    from rich.text import Text
 
-    from kgen.lessons import make_console
+    from kgen.lessons import Renderer, make_console
 
     _, rows = _lesson_status()
     table = Table(box=None, pad_edge=False, header_style="bold")
@@ -108,10 +109,11 @@ def lessons_cmd(
         else:
             ex = info.exercise
         mark = "✓" if read == n_sections else ("…" if read else "")
-        table.add_row(str(info.number), info.title, f"{read}/{n_sections} {mark}".rstrip(), ex)
-    console = make_console()
-    console.print(table)
-    console.print("\n`kgen lesson N` opens a lesson; `kgen lessons --next` continues.")
+        table.add_row(str(info.number), Text(info.title), f"{read}/{n_sections} {mark}".rstrip(), ex)
+    out = Renderer(make_console())
+    out.emit(table)
+    out.blank()
+    out.emit(Text("`kgen lesson N` opens a lesson; `kgen lessons --next` continues."))
 
 
 def _render(number: int, section: Optional[int], start: Optional[int] = None):
@@ -170,14 +172,16 @@ def _hint(number: int):
     hints = lessons.exercise_hints(lesson.exercise) if lesson.exercise else []
     if not hints:
         _fail(f"lesson {number} has no exercise hints.")
-    shown = progress.reveal_hint(number, len(hints))
-    console = lessons.make_console()
-    console.print(Text(f"Exercise: {lesson.exercise.title}", style="bold"))
+    shown = progress.reveal_hint(number, len(hints), lesson.exercise.id)
+    out = lessons.Renderer(lessons.make_console())
+    out.emit(Text(f"Exercise: {lesson.exercise.title}", style="bold"))
     for i, h in enumerate(hints[:shown], 1):
-        console.print(Text(f"\nHint {i} of {len(hints)}:", style="bold" if i == shown else "dim"))
-        console.print(Text(h, style="" if i == shown else "dim"))
+        out.blank()
+        out.emit(Text(f"Hint {i} of {len(hints)}:", style="bold" if i == shown else "dim"))
+        out.emit(Text(h, style="" if i == shown else "dim"))
     if shown == len(hints):
-        console.print(Text("\nThat was the last hint.", style="dim"))
+        out.blank()
+        out.emit(Text("That was the last hint.", style="dim"))
 
 
 def _exercise(number: int, directory: Path):
@@ -244,29 +248,31 @@ def generate_cmd(
 
 
 def _list_templates():
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
     from kgen import templates
-    from kgen.lessons import make_console
+    from kgen.lessons import Renderer, make_console
 
-    console = make_console()
+    out = Renderer(make_console())
     for spec in templates.load_specs().values():
         if spec.kind != "script":
             continue
-        console.print(Text(spec.name, style="bold cyan"), Text(spec.summary))
+        out.emit(Text(spec.name, style="bold cyan"))
+        out.emit(Padding(Text(spec.summary), (0, 0, 0, 2)))
         table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
         table.add_column(style="bold", no_wrap=True)
         table.add_column(no_wrap=True)
         table.add_column()
         for p in spec.params.values():
             default = str(p.default).lower() if isinstance(p.default, bool) else str(p.default)
-            allowed = "|".join(map(str, p.choices)) if p.choices else p.allowed()
-            table.add_row("  " + p.name, f"={default}", f"{allowed}: {p.help}")
-        console.print(table)
-        console.print()
-    console.print("Use: kgen generate TEMPLATE --set key=value ... -o model.py")
-    console.print("Custom layers: kgen new layer NAME --weights kernel,bias")
+            allowed = " | ".join(map(str, p.choices)) if p.choices else p.allowed()
+            table.add_row(Text("  " + p.name), Text(f"={default}"), Text(f"{allowed}: {p.help}"))
+        out.emit(table)
+        out.blank()
+    out.emit(Text("Use: kgen generate TEMPLATE --set key=value ... -o model.py"))
+    out.emit(Text("Custom layers: kgen new layer NAME --weights kernel,bias"))
 
 
 # --------------------------------------------------------------------------- new layer

@@ -141,12 +141,14 @@ def mark_section_read(lesson: int, section: int, exercise: str | None = None) ->
     save(p)
 
 
-def reveal_hint(lesson: int, n_hints: int) -> int:
+def reveal_hint(lesson: int, n_hints: int, exercise: str | None = None) -> int:
     """Count one more hint as shown (at most ``n_hints``); returns how many are now shown."""
     p = load()
     lp = p.lesson(lesson)
     lp.hints_shown = min(lp.hints_shown + 1, n_hints)
     p.last_lesson = lesson
+    if exercise:
+        p.exercises[exercise] = lesson
     save(p)
     return lp.hints_shown
 
