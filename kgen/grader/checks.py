@@ -17,13 +17,13 @@ from kgen.grader.report import ERROR, FAILED, PASSED, SKIPPED, UNAVAILABLE, Chec
 # The probes (child-side steps) each check reads.
 CHECK_PROBES = {
     "layer": {
-        "class": ["class"], "init": ["init"], "config": ["config"], "weights": ["weights"],
+        "class": ["load", "class"], "init": ["init"], "config": ["config"], "weights": ["weights"],
         "output_shape": ["output_shape"], "symbolic": ["symbolic"], "call": ["call"],
         "call_shape": ["call", "output_shape"], "finite": ["call"], "model": ["model"],
         "shared": ["shared"], "gradients": ["gradients"],
     },
     "model": {
-        "function": ["function"], "returns_model": ["build"], "io_shapes": ["build"],
+        "function": ["load", "function"], "returns_model": ["build"], "io_shapes": ["build"],
         "params": ["build"], "outputs": ["outputs"], "finite": ["outputs"],
         "shared": ["build"], "gradients": ["gradients"],
     },
@@ -120,10 +120,17 @@ def death_text(run, probe: str) -> str:
 
 
 class _Gate(Exception):
-    def __init__(self, status, message):
+    def __init__(self, status, message, key=None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.key = key  # identifies one root error, reported once
+
+
+def error_key(err: dict) -> str:
+    where = (err or {}).get("where") or {}
+    head = f"{err.get('type')}: {err.get('message')}" if err.get("message") else str(err.get("type"))
+    return f"{head} @{where.get('line')}"
 
 
 def _gate_reference(ref, probes):
@@ -145,21 +152,25 @@ def _gate_submission(sub, probes, probe_timeout):
         r = sub.probe(p)
         if r is None:
             if sub.running == p or sub.outcome != "done":
-                raise _Gate(ERROR, death_text(sub, sub.running or p))
+                raise _Gate(ERROR, death_text(sub, sub.running or p),
+                            f"the process ended during {sub.running}")
             raise _Gate(SKIPPED, f"not run ({DOING.get(p, p)} was not requested)")
         if r.status == "skipped":
             reason = r.reason or ""
             if reason.startswith("timeout:"):
                 raise _Gate(SKIPPED, f"not run: {DOING.get(reason[8:], reason[8:])} timed out "
                                      f"earlier.")
+            if reason.startswith("memory:"):
+                raise _Gate(SKIPPED, f"not run: your code ran out of memory earlier, while "
+                                     f"{DOING.get(reason[7:], reason[7:])}.")
             dep = reason[6:] if reason.startswith("needs:") else reason
             raise _Gate(SKIPPED, f"not run: check '{PROBE_CHECK.get(dep, dep)}' must pass "
                                  f"first.")
         if r.status == "timeout":
             raise _Gate(ERROR, f"timed out after {probe_timeout:g} s while {DOING.get(p, p)}. "
-                               f"Is there an endless loop?")
+                               f"Is there an endless loop?", f"timeout in {p}")
         if r.status == "error":
-            raise _Gate(ERROR, error_text(r.error or {}, p, sub))
+            raise _Gate(ERROR, error_text(r.error or {}, p, sub), error_key(r.error or {}))
         if r.status == "unavailable":
             raise _Gate(UNAVAILABLE, "not available yet: " + (r.error or {}).get("message", ""))
 
@@ -277,6 +288,9 @@ class LayerChecks:
         problems = []
         for i, (g, w) in enumerate(zip(got, want)):
             if "error" in g:
+                if not problems:  # the first problem is an exception: report it as one
+                    raise _Gate(ERROR, f"{what} for {self.case_label(i)}: "
+                                + error_text(g["error"], probe, self.sub), error_key(g["error"]))
                 problems.append(f"for {self.case_label(i)}: " + error_text(g["error"], probe, self.sub))
             elif g["ok"] != w.get("ok"):
                 problems.append(f"for {self.case_label(i)}: expected {fmt_shape(w.get('ok'))}, "
@@ -298,7 +312,8 @@ class LayerChecks:
         for i, (g, w) in enumerate(zip(_cases(self.sub, "call"), _cases(self.ref, "call"))):
             label = f"call for {self.case_label(i)}"
             if "error" in g:
-                return False, f"{label}: " + error_text(g["error"], "call", self.sub), {"case": i}
+                raise _Gate(ERROR, f"{label}: " + error_text(g["error"], "call", self.sub),
+                            error_key(g["error"]))
             if "error" in w:
                 continue
             ok, msg, diff = compare_arrays(ref.arrays[f"y{i}"], sub.arrays[f"y{i}"],
@@ -315,8 +330,8 @@ class LayerChecks:
         sub = self.sub.probe("call")
         for i, (g, s) in enumerate(zip(_cases(self.sub, "call"), _cases(self.sub, "output_shape"))):
             if "error" in g or "error" in s:
-                return False, (f"for {self.case_label(i)} either call or compute_output_shape "
-                               f"failed (see those checks)."), {}
+                raise _Gate(SKIPPED, f"not run for {self.case_label(i)}: call or "
+                                     f"compute_output_shape failed (see those checks).")
             got = list(sub.arrays[f"y{i}"].shape)
             declared = s["ok"]
             if len(got) != len(declared) or any(d is not None and d != n
@@ -330,7 +345,7 @@ class LayerChecks:
         sub = self.sub.probe("call")
         arrays = [(k, a) for k, a in sorted(sub.arrays.items())]
         if not arrays:
-            return False, "call produced no output to inspect.", {}
+            raise _Gate(SKIPPED, "not run: call produced no output (see check 'call').")
         for k, a in arrays:
             if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
                 i = int(k[1:])
@@ -354,10 +369,12 @@ class LayerChecks:
         if want_nodes is not None and got_nodes != want_nodes:
             return False, (f"after calling one instance on two inputs the layer has {got_nodes} "
                            f"inbound node(s); expected {want_nodes} (one per call)."), {}
-        if sub.data.get("n_weights") != ref.data.get("n_weights"):
-            return False, (f"after two calls the layer has {sub.data.get('n_weights')} weights; "
-                           f"expected {ref.data.get('n_weights')}: a second call must reuse "
-                           f"the weights made by the first."), {}
+        built = self.sub.probe("weights")
+        once = len(built.data.get("weights", [])) if built and built.status == "ok" else None
+        if once is not None and sub.data.get("n_weights") != once:
+            return False, (f"after two calls the layer has {sub.data.get('n_weights')} weights, "
+                           f"after one build {once}: a second call must reuse the weights "
+                           f"made by the first."), {}
         for k, which in (("ya", "first"), ("yb", "second")):
             ok, msg, diff = compare_arrays(ref.arrays[k], sub.arrays[k], self.ex.atol,
                                            self.ex.rtol, f"the shared layer's {which} output")
@@ -386,6 +403,12 @@ class ModelChecks:
     def __init__(self, ex, ref, sub):
         self.ex, self.ref, self.sub = ex, ref, sub
 
+    def _model_facts(self):
+        d = self.sub.probe("build").data
+        if not d.get("is_model"):
+            raise _Gate(SKIPPED, "not run: check 'returns_model' must pass first.")
+        return d
+
     def check_function(self):
         d = self.sub.probe("function").data
         name = self.ex.function
@@ -406,7 +429,7 @@ class ModelChecks:
                        f"keras.Model."), {}
 
     def check_io_shapes(self):
-        g, w = self.sub.probe("build").data, self.ref.probe("build").data
+        g, w = self._model_facts(), self.ref.probe("build").data
         for part in ("inputs", "outputs"):
             if g.get(part) != w.get(part):
                 fg = ", ".join(fmt_shape(s) for s in g.get(part) or [])
@@ -416,7 +439,7 @@ class ModelChecks:
         return True, "inputs and outputs have the reference's shapes.", {}
 
     def check_params(self):
-        g, w = self.sub.probe("build").data, self.ref.probe("build").data
+        g, w = self._model_facts(), self.ref.probe("build").data
         if g.get("count_params") != w.get("count_params"):
             return False, (f"the model has {g.get('count_params')} parameters; the reference "
                            f"has {w.get('count_params')}."), {
@@ -434,7 +457,8 @@ class ModelChecks:
         for i, (g, w) in enumerate(zip(_cases(self.sub, "outputs"), _cases(self.ref, "outputs"))):
             label = f"predict with batch size {self.ex.batch_sizes[i]}"
             if "error" in g:
-                return False, f"{label}: " + error_text(g["error"], "outputs", self.sub), {}
+                raise _Gate(ERROR, f"{label}: " + error_text(g["error"], "outputs", self.sub),
+                            error_key(g["error"]))
             if g["ok"]["n_outputs"] != w["ok"]["n_outputs"]:
                 return False, (f"{label}: the model gave {g['ok']['n_outputs']} output(s); "
                                f"expected {w['ok']['n_outputs']}."), {}
@@ -458,6 +482,7 @@ class ModelChecks:
             return sorted((l["class"], l["nodes"]) for l in run.probe("build").data["layers"]
                           if (l.get("nodes") or 0) >= 2 and l.get("n_weights"))
 
+        self._model_facts()
         want, got = shared(self.ref), shared(self.sub)
         if got == want:
             return True, "the shared layer(s) are called on several inputs.", {}
@@ -474,23 +499,30 @@ def evaluate(ex, ref, sub, only=None) -> list:
     table = CHECK_PROBES[ex.kind]
     impl = (LayerChecks if ex.kind == "layer" else ModelChecks)(ex, ref, sub)
     results = []
+    seen: dict = {}
     for spec in ex.checks:
         if only and spec.name != only:
             continue
         probes = table[spec.name]
         hint = ""
         diff = {}
+        key = None
         try:
             _gate_reference(ref, probes)
             _gate_submission(sub, probes, sub.limits.get("probe_timeout", 0))
             ok, message, diff = getattr(impl, "check_" + spec.name)()
             status = PASSED if ok else FAILED
         except _Gate as g:
-            status, message = g.status, g.message
+            status, message, key = g.status, g.message, g.key
         except Exception as e:  # noqa: BLE001 - a grader bug must not stop the batch
             status, message = ERROR, f"the grader failed on this check ({type(e).__name__}: {e})."
         if status in (FAILED, ERROR):
             hint = spec.hint
+            first = seen.get(key) if key else None
+            if first is not None:  # one root cause, reported once
+                message, hint = f"same problem as check '{first}' ({key.split(' @')[0]}).", ""
+            elif key:
+                seen[key] = spec.name
         results.append(CheckResult(
             name=spec.name, description=spec.description, status=status,
             points=spec.points, score=spec.points if status == PASSED else Fraction(0),

@@ -97,7 +97,11 @@ def to_array(value, what="call"):
     except Exception as e:  # noqa: BLE001 - any conversion failure is the learner's type
         raise WrongType(f"{what} returned {type(value).__name__}, which is not a tensor.") from e
     if arr.dtype == object:
-        raise WrongType(f"{what} returned {type(value).__name__}, which is not a tensor.")
+        if all(v is None for v in arr.ravel()):
+            raise WrongType(f"{what} returned None values: does your layer's `call` end with "
+                            f"`return`?")
+        raise WrongType(f"{what} returned {type(value).__name__} holding "
+                        f"{type(arr.ravel()[0]).__name__} objects, not numbers.")
     if arr.ndim == 0:
         raise WrongType(f"{what} returned a scalar ({arr!r}); it should return a tensor with a "
                         f"batch axis.")
@@ -311,8 +315,8 @@ class Probes:
                 value, arrs = fn(i, case)
                 results.append({"ok": value})
                 arrays.update(arrs)
-            except ProbeTimeout:
-                raise
+            except (ProbeTimeout, MemoryError):
+                raise  # stops the probe: trying the other cases would only repeat it
             except (Exception, SystemExit) as e:  # noqa: BLE001 - recorded for the learner
                 results.append({"error": describe_error(e, self.submission)})
         return {"cases": results}, arrays
@@ -492,7 +496,7 @@ class Probes:
                 for k, y in enumerate(ys):
                     arrays[f"b{i}_y{k}"] = y
                 results.append({"ok": {"n_outputs": len(ys)}})
-            except ProbeTimeout:
+            except (ProbeTimeout, MemoryError):
                 raise
             except (Exception, SystemExit) as e:  # noqa: BLE001 - recorded for the learner
                 results.append({"error": describe_error(e, self.submission)})

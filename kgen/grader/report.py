@@ -84,7 +84,10 @@ class Report:
         if first is None:
             return "some checks were skipped"
         kind = "required check" if first.required else "check"
-        return f"{kind} '{first.name}' {first.status}: {first.message.splitlines()[0]}"
+        line = first.message.splitlines()[0] if first.message else first.description
+        if len(line) > 110:
+            line = line[:107] + "..."
+        return f"{kind} '{first.name}' {first.status}: {line}"
 
     def to_dict(self) -> dict:
         return {

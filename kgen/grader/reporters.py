@@ -40,13 +40,14 @@ def render_text(report: Report, console=None, verbose=False) -> None:
     table.add_column("result", overflow="fold")
     for c in report.checks:
         body = Text(c.message or c.description)
-        if c.required:
-            body.append("  (required)", style="dim")
         if c.hint and c.status in (FAILED, ERROR):
             body.append("\nhint: ", style="cyan")
             body.append(c.hint)
-        table.add_row(Text(LABEL[c.status], style=STYLE[c.status]), c.name, _pts(c), body)
+        name = c.name + (" *" if c.required else "")
+        table.add_row(Text(LABEL[c.status], style=STYLE[c.status]), name, _pts(c), body)
     console.print(table)
+    if any(c.required for c in report.checks):
+        console.print(Text("* required: kgen check succeeds only when these pass", style="dim"))
     for note in report.notes:
         console.print(Text("note: " + note, style="yellow"))
     if verbose and report.stdout.strip():

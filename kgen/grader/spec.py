@@ -127,7 +127,7 @@ class Exercise:
     seed: int = 1234
     timeout: float = 60.0
     probe_timeout: float = 20.0
-    memory_mb: int = 3072
+    memory_mb: int = 2048
     hints: list = field(default_factory=list)
     checks: list = field(default_factory=list)  # CheckSpec, in run order
 

@@ -129,7 +129,7 @@ def run(request: dict, out_dir: Path) -> None:
                     wanted.add(dep)
                     stack.append(dep)
     usable: set[str] = set()
-    stopped = None  # the probe that timed out; later probes are not attempted
+    stopped = None  # "timeout:<probe>" or "memory:<probe>": later probes are not attempted
     timeout = float(request.get("probe_timeout", 20))
 
     def on_alarm(signum, frame):
@@ -142,7 +142,7 @@ def run(request: dict, out_dir: Path) -> None:
         missing = [d for d in probes.requires(name) if d not in usable]
         if stopped or missing:
             events.emit(event="end", probe=name, status="skipped",
-                        reason=f"timeout:{stopped}" if stopped else f"needs:{missing[0]}")
+                        reason=stopped or f"needs:{missing[0]}")
             continue
         events.emit(event="start", probe=name)
         status, data, arrays, error = "ok", {}, {}, None
@@ -151,11 +151,13 @@ def run(request: dict, out_dir: Path) -> None:
             data, arrays = getattr(probes, "probe_" + name)()
         except P.ProbeTimeout:
             status = "timeout"
-            stopped = name
+            stopped = f"timeout:{name}"
         except P.Unavailable as e:
             status, error = "unavailable", {"type": "Unavailable", "message": str(e)}
         except BaseException as e:  # noqa: BLE001 - everything the learner's code can raise
             status, error = "error", P.describe_error(e, submission)
+            if isinstance(e, MemoryError):
+                stopped = f"memory:{name}"
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         try:
