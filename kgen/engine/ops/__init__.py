@@ -27,3 +27,6 @@ from kgen.engine.ops.shape import (
 from kgen.engine.ops.gather import one_hot, take
 
 true_divide = divide
+from kgen.engine.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
+from kgen.engine.ops.pool import average_pool, max_pool
+from kgen.engine.ops.resize import upsample
