@@ -193,17 +193,31 @@ def load_lesson(number: int) -> Lesson:
     ex_path = info.path / "exercise.toml"
     if ex_path.exists():
         data = _read_toml(ex_path)
-        exercise = LessonExercise(
-            id=data.get("id", info.exercise),
-            file=data["file"],
-            title=data["title"],
-            prompt=data["prompt"].strip(),
+        if data.get("id") != info.exercise:
+            raise LessonError(f"{ex_path}: id {data.get('id')!r} differs from index.toml's "
+                              f"exercise {info.exercise!r} for lesson {number}.")
+        exercise = _lesson_exercise(data)
+    return Lesson(info, sections, exercise)
+
+
+def _lesson_exercise(data: dict) -> LessonExercise:
+    """The checker's exercise (title, summary, hints, file) led in by the lesson's intro."""
+    intro = data.get("intro", "").strip()
+    spec = grader_exercise(data["id"])
+    if spec is None:
+        return LessonExercise(
+            id=data["id"], file=data.get("file", data["id"].replace("-", "_") + ".py"),
+            title=data.get("title", data["id"]),
+            prompt=(intro + "\n\n" if intro else "") + data.get(
+                "prompt", "The checker ships this exercise with issue 7.").strip(),
             hints=[h.strip() for h in data.get("hints", [])],
         )
-        if exercise.id != info.exercise:
-            raise LessonError(f"{ex_path}: id {exercise.id!r} differs from index.toml's "
-                              f"exercise {info.exercise!r} for lesson {number}.")
-    return Lesson(info, sections, exercise)
+    summary = " ".join(spec.summary.split())
+    return LessonExercise(
+        id=spec.id, file=spec.filename, title=data.get("title", spec.title),
+        prompt=(intro + "\n\n" if intro else "") + summary,
+        hints=[h.strip() for h in data.get("hints", spec.hints)],
+    )
 
 
 def parse_info_string(info: str, where: str) -> tuple[str, dict, dict]:
@@ -605,11 +619,7 @@ def grader_exercise(exercise_id: str):
 
 
 def exercise_hints(ex: LessonExercise) -> list[str]:
-    """The lesson's own hints, or else the checker's hints for the same exercise."""
-    if ex.hints:
-        return ex.hints
-    spec = grader_exercise(ex.id)
-    return [h.strip() for h in spec.hints] if spec is not None else []
+    return ex.hints
 
 
 def exercise_section(lesson: Lesson) -> Section | None:
