@@ -97,6 +97,9 @@ def load(path: Path | None = None) -> Progress:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Progress()
+    except OSError as e:  # unreadable (permissions, a file where the folder should be)
+        print(f"kgen: cannot read progress file {path}: {e}", file=sys.stderr)
+        return Progress()
     try:
         return Progress.from_json(json.loads(text))
     except (ValueError, KeyError, TypeError, AttributeError) as e:
