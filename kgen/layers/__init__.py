@@ -31,3 +31,7 @@ from kgen.layers.reshaping import (
     Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
     ZeroPadding3D,
 )
+from kgen.layers.recurrent import (
+    GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells,
+)
+from kgen.layers.wrappers import Bidirectional, TimeDistributed

@@ -30,3 +30,4 @@ true_divide = divide
 from kgen.engine.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
 from kgen.engine.ops.pool import average_pool, max_pool
 from kgen.engine.ops.resize import upsample
+from kgen.engine.ops.recurrent import gru_scan, lstm_scan, simple_rnn_scan
