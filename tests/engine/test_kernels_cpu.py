@@ -475,3 +475,11 @@ def test_gather_and_scatter_out_of_range(bad):
         K.gather_rows(table, idx)
     with pytest.raises(IndexError, match=f"index {bad} is out of range"):
         K.scatter_add_rows(np.ones((2, 2, 3), np.float32), idx, 10)
+
+
+def test_gather_reports_first_bad_index_on_the_parallel_path():
+    table = randn(100, 64, seed=65)
+    idx = rng(66).integers(0, 100, 5000)
+    idx[[2999, 3000, 4000]] = [100, -5, 500]
+    with pytest.raises(IndexError, match="index 100 is out of range"):
+        K.gather_rows(table, idx)

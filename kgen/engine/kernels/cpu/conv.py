@@ -11,7 +11,8 @@ Dense conv (2-D and 3-D) is lowered to im2col + BLAS: a numba kernel copies the 
 fields into a preallocated column buffer (parallel over (batch, output row)), then one numpy
 sgemm per batch chunk does the arithmetic.  The column buffer is bounded (COL_BUDGET_BYTES)
 by processing the batch in chunks.  Measured faster than direct loops on the reference
-benchmark (batch 8, 32x32x16 -> 32, 3x3 'same').  Gradients reuse the same buffers:
+benchmark (batch 8, 32x32x16 -> 32, 3x3 'same': 0.5-0.6 ms vs 2 ms for a register-blocked
+direct loop).  Gradients reuse the same buffers:
 grad_weight = cols^T @ gy, grad_input = col2im(gy @ w^T), where col2im is written as a
 gather (each input pixel pulls from the columns that read it) so it is race-free and
 parallel over (batch, input row).
@@ -26,8 +27,11 @@ from numba import njit, prange
 
 from ._common import f32, ints, launch, out_size, pads
 
-# Upper bound for one im2col buffer; the batch is processed in chunks that fit.
-COL_BUDGET_BYTES = 64 * 1024 * 1024
+# Upper bound for one im2col buffer; the batch is processed in chunks that fit (at least one
+# image per chunk).  4 MiB keeps the columns cache-resident between the im2col copy and the
+# sgemm (and between the sgemm and col2im): measured on batch 32, 32x32x32 -> 64, 3x3 against
+# a 64 MiB budget, forward 7.9 vs 11.6 ms, grad_input 9.8 vs 24.9 ms.
+COL_BUDGET_BYTES = 4 * 1024 * 1024
 # Below these amounts of work (elements copied / multiply-adds) kernels run on one thread.
 MIN_PARALLEL_COPY = 1 << 17
 MIN_PARALLEL_MACS = 1 << 16
