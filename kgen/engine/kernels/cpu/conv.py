@@ -38,7 +38,12 @@ MIN_PARALLEL_MACS = 1 << 16
 
 
 def _batch_chunk(n: int, bytes_per_item: int) -> int:
-    return max(1, min(n, COL_BUDGET_BYTES // max(1, bytes_per_item)))
+    """Images per im2col chunk: within COL_BUDGET_BYTES, and balanced (8 -> 4+4, not 7+1)."""
+    if n <= 1:
+        return 1
+    most = max(1, min(n, COL_BUDGET_BYTES // max(1, bytes_per_item)))
+    chunks = -(-n // most)
+    return -(-n // chunks)
 
 
 # ----------------------------------------------------------------------------- 2-D im2col
