@@ -32,6 +32,8 @@ from kgen.layers.reshaping import (
     ZeroPadding3D,
 )
 from kgen.layers.recurrent import (
-    GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells,
+    GRU, LSTM, RNN, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, ConvLSTMCell, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+    StackedRNNCells,
 )
 from kgen.layers.wrappers import Bidirectional, TimeDistributed
+from kgen.layers.locally_connected import LocallyConnected1D, LocallyConnected2D

@@ -9,7 +9,7 @@ import numpy as np
 
 from kgen.engine import ops
 from kgen.graph.layer import Layer
-from kgen.graph.structure import map_shapes
+from kgen.graph.structure import flatten, map_shapes
 
 
 def clone_layer(layer, **overrides):
@@ -148,7 +148,7 @@ class Bidirectional(Layer):
         output_mask = mask if self.return_sequences else None
         outputs = [output_mask] if self.merge_mode else [output_mask, output_mask]
         if self.return_state:
-            outputs += [None] * (2 * len(self.forward_layer.state_size))
+            outputs += [None] * (2 * len(flatten(self.forward_layer.state_size)))
         return outputs[0] if len(outputs) == 1 else outputs
 
     def reset_states(self):
