@@ -549,18 +549,19 @@ class Trainer:
         try:
             with enable_grad():
                 y_pred, total = self._forward_and_loss(x, y, sample_weight, training=True)
+            weights = self._train_weights
+            if weights:
+                if not (isinstance(total, Tensor) and total.requires_grad):
+                    raise ValueError(
+                        "The loss is not connected to the model's weights, so there is nothing to learn from. "
+                        "Compute custom losses with keras.ops / K functions on y_pred: numpy functions "
+                        "(np.mean, np.square, ...) or .numpy() break the gradient chain."
+                    )
+                grads = gradients(total, weights)
         finally:
             for v in frozen:
                 v.requires_grad = False
-        weights = self._train_weights
         if weights:
-            if not (isinstance(total, Tensor) and total.requires_grad):
-                raise ValueError(
-                    "The loss is not connected to the model's weights, so there is nothing to learn from. "
-                    "Compute custom losses with keras.ops / K functions on y_pred: numpy functions (np.mean, "
-                    "np.square, ...) or .numpy() break the gradient chain."
-                )
-            grads = gradients(total, weights)
             self.optimizer.apply(grads, weights)
         self._update_metrics(total, y, y_pred, sample_weight)
         return self._metrics_result()
