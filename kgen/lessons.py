@@ -122,11 +122,25 @@ class LessonExercise:
 class Lesson:
     info: LessonInfo
     sections: list[Section]
-    exercise: LessonExercise | None
+    exercise_data: dict | None = None  # lessons/NN/exercise.toml, resolved on first use
 
     @property
     def number(self) -> int:
         return self.info.number
+
+    @property
+    def has_exercise(self) -> bool:
+        return self.exercise_data is not None
+
+    @property
+    def exercise(self) -> LessonExercise | None:
+        """The exercise, joined with the checker's (imported only when asked: it is not
+        needed to put the first section on screen)."""
+        if self.exercise_data is None:
+            return None
+        if "_resolved" not in self.__dict__:
+            self.__dict__["_resolved"] = _lesson_exercise(self.exercise_data)
+        return self.__dict__["_resolved"]
 
     def blocks(self):
         for s in self.sections:
@@ -196,7 +210,7 @@ def load_lesson(number: int) -> Lesson:
         if data.get("id") != info.exercise:
             raise LessonError(f"{ex_path}: id {data.get('id')!r} differs from index.toml's "
                               f"exercise {info.exercise!r} for lesson {number}.")
-        exercise = _lesson_exercise(data)
+        exercise = data
     return Lesson(info, sections, exercise)
 
 
@@ -644,6 +658,10 @@ def all_sections(lesson: Lesson) -> list[Section]:
     return lesson.sections + ([extra] if extra else [])
 
 
+def section_count(lesson: Lesson) -> int:
+    return len(lesson.sections) + (1 if lesson.has_exercise else 0)
+
+
 def render_lesson(number: int, console=None, section: int | None = None, run: bool = True,
                   on_section=None, start: int | None = None) -> list[Result]:
     """Render lesson `number` (or one section, or from section `start` on), running its code.
@@ -654,17 +672,19 @@ def render_lesson(number: int, console=None, section: int | None = None, run: bo
     console = console or make_console()
     r = Renderer(console)
     lesson = load_lesson(number)
-    sections = all_sections(lesson)
+    # The exercise section comes last and is made when reached (it reads the checker's files).
+    numbers = list(range(1, section_count(lesson) + 1))
     if section is not None:
-        if not 1 <= section <= len(sections):
-            raise LessonError(f"Lesson {number} has sections 1 to {len(sections)}. Received: {section}")
-        sections = [sections[section - 1]]
+        if section not in numbers:
+            raise LessonError(f"Lesson {number} has sections 1 to {len(numbers)}. Received: {section}")
+        numbers = [section]
     elif start is not None:
-        sections = sections[max(start, 1) - 1:]
+        numbers = numbers[max(start, 1) - 1:]
     results = []
     r.header(lesson)
     with tempfile.TemporaryDirectory(prefix="kgen-lesson-") as workdir:
-        for s in sections:
+        for n in numbers:
+            s = lesson.sections[n - 1] if n <= len(lesson.sections) else exercise_section(lesson)
             r.section_title(lesson, s)
             after_code = False
             for part in s.parts:

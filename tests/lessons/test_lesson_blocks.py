@@ -40,7 +40,7 @@ def test_runs_are_repeatable():
 
 def test_unexpected_error_is_shown_not_raised():
     lesson = lessons.Lesson(lessons.lesson_info(1), lessons.parse_markdown(
-        "## S\n```python\nfrom kgen import keras\nkeras.layers.Dense(-1)(keras.Input((2,)))\n```\n"), None)
+        "## S\n```python\nfrom kgen import keras\nkeras.layers.Dense(-1)(keras.Input((2,)))\n```\n"))
     block = lesson.sections[0].parts[0]
     result = lessons.run_block(lesson, block)
     assert result.status == "error" and result.failed
@@ -49,7 +49,7 @@ def test_unexpected_error_is_shown_not_raised():
 
 def test_missing_requirement_skips_with_who_delivers_it():
     lesson = lessons.Lesson(lessons.lesson_info(7), lessons.parse_markdown(
-        "## S\n```python requires=layers.NotYetThere\nraise SystemExit('must not run')\n```\n"), None)
+        "## S\n```python requires=layers.NotYetThere\nraise SystemExit('must not run')\n```\n"))
     result = lessons.run_block(lesson, lesson.sections[0].parts[0])
     assert result.status == "skipped"
     assert "layers.NotYetThere" in result.error and "issue 4" in result.error
