@@ -122,6 +122,7 @@ def deserialize_layer(config, custom_objects=None):
         return functional_from_config(inner, custom_objects, cls=cls)
     if isinstance(cls, type) and issubclass(cls, Sequential):
         return sequential_from_config(inner, custom_objects, cls=cls)
+    inner = {key: _maybe_layer(value, custom_objects) for key, value in inner.items()}
     from_config = cls.from_config
     try:
         params = inspect.signature(from_config).parameters
@@ -136,6 +137,17 @@ def deserialize_layer(config, custom_objects=None):
             f"Could not rebuild layer {class_name} from its config {inner}: {error}. A custom layer whose "
             "__init__ takes arguments must return them from get_config() and accept **kwargs."
         ) from error
+
+
+def _maybe_layer(value, custom_objects):
+    """A nested layer config (a wrapper's `layer`) becomes a layer; anything else is left alone."""
+    from kgen.graph.layer import Layer
+
+    if isinstance(value, dict) and isinstance(value.get("config"), dict) and "class_name" in value:
+        cls = _lookup(value["class_name"], custom_objects)
+        if isinstance(cls, type) and issubclass(cls, Layer):
+            return deserialize_layer(value, custom_objects)
+    return value
 
 
 def _jsonable(value, layer):

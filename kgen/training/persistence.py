@@ -221,7 +221,9 @@ def compile_from_config(model, config, custom_objects=None):
             return {k: each(v, fn) for k, v in value.items()}
         if isinstance(value, list):
             return [each(v, fn) for v in value]
-        return None if value is None else fn(value, custom_objects)
+        if value is None or isinstance(value, str):
+            return value  # names go back to compile as written ('mae' stays 'mae' in the logs)
+        return fn(value, custom_objects)
 
     model.compile(
         optimizer=optimizers.deserialize(config["optimizer"], custom_objects),
