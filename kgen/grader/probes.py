@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_BATCH = 2  # the batch size used when an input shape has a None batch
+TRAIN_BATCH = 4  # the training step uses a few samples, so one sample's dead units don't hide a bug
 WEIGHT_SCALE = 0.5
 
 
@@ -412,12 +413,15 @@ class Probes:
     def _train_step(self, model, x, key):
         from kgen import keras
 
+        """One SGD step; returns each weight before (`b<k>`) and after (`w<k>`) it."""
         ys = model.predict(x, verbose=0) if _accepts_verbose(model) else model.predict(x)
         targets = [seeded(self.seed, (key, 500 + k), y.shape) for k, y in enumerate(outputs_list(ys))]
+        before = {f"b{k}": np.array(w, dtype=np.float32) for k, w in enumerate(model.get_weights())}
         model.compile(optimizer=keras.optimizers.SGD(learning_rate=self.ex["learning_rate"]),
                       loss="mse")
         model.train_on_batch(x, targets if len(targets) > 1 else targets[0])
-        return {f"w{k}": np.array(w, dtype=np.float32) for k, w in enumerate(model.get_weights())}
+        after = {f"w{k}": np.array(w, dtype=np.float32) for k, w in enumerate(model.get_weights())}
+        return {**before, **after}
 
     def probe_gradients(self):
         missing = gradient_support()
@@ -429,8 +433,8 @@ class Probes:
         if self.ex["kind"] == "model":
             model = self._build_model()
             self._set_seeded(model, 70)
-            x = self._model_inputs(model, 70, self.ex["batch_sizes"][0])
-            return {}, self._train_step(model, x, 70)
+            x = self._model_inputs(model, 70, TRAIN_BATCH)
+            return {}, self._train_step(model, x if len(x) > 1 else x[0], 70)
         # A Dense before the layer makes the step depend on the gradient w.r.t. the
         # layer's input as well as its own weights.
         case = self._cases()[0]
@@ -440,7 +444,7 @@ class Probes:
         out = layer(pre if is_multi(case) else pre[0])
         model = keras.Model(inp, out)
         self._set_seeded(model, 70)
-        x = case_inputs(self.seed, 70, case)
+        x = case_inputs(self.seed, 70, case, batch=TRAIN_BATCH)
         return {}, self._train_step(model, x, 70)
 
     # -- model exercises
