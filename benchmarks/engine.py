@@ -3,10 +3,10 @@
     python benchmarks/engine.py [--quick]
 
 Prints (no pass/fail):
-  - matmul 256/512/1024 square float32: numpy `a @ b`, kgen `matmul` (BLAS), kgen
-    `matmul_tiled` (hand-written numba): GFLOP/s and ratio to numpy;
   - conv2d batch 8, 32x32x16 -> 32 filters 3x3 'same' NHWC: a numpy im2col baseline
     (sliding_window_view + one matmul) vs kgen `conv2d`: ms and ratio;
+  - matmul 256/512/1024 square float32: numpy `a @ b`, kgen `matmul` (BLAS), kgen
+    `matmul_tiled` (hand-written numba): GFLOP/s and ratio to numpy;
   - numba compile time: a subprocess with NUMBA_CACHE_DIR pointing at a fresh directory
     imports the CPU kernels and calls each once (cold), then a second subprocess with the same
     cache directory does it again (warm: cached machine code is loaded, nothing compiled).
@@ -34,7 +34,7 @@ import numpy as np  # noqa: E402
 from numpy.lib.stride_tricks import sliding_window_view  # noqa: E402
 
 
-def best_of(fns: dict, rounds: int, cycles: int = 5) -> dict:
+def best_of(fns: dict, rounds: int, cycles: int = 3) -> dict:
     """{name: best seconds}: `cycles` times over the candidates, each gets a warm-up call and
     then `rounds` timed calls in a row, after a short pause.  Blocks and pauses (not
     call-by-call interleaving) because OpenBLAS's idle threads keep spinning for ~0.1 s
@@ -175,15 +175,18 @@ def main():
 
     import numba
 
-    rounds = 3 if args.quick else 10
+    # Kept short on purpose: the reference VM throttles its CPUs after a few seconds of
+    # sustained full load (a 1024 sgemm went from 10 ms to 40-80 ms), which would swamp
+    # any comparison; conv2d goes first, the compile-time runs last.
+    rounds = 3 if args.quick else 8
     print(f"numpy {np.__version__}, numba {numba.__version__}, {os.cpu_count()} cpus, "
           f"numba threads {numba.get_num_threads()}, threading layer after first kernel: ", end="")
     K.relu(np.ones(4, np.float32))
     print(numba.threading_layer(), f", OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}")
     print()
-    print(bench_matmul(K, (256, 512, 1024), rounds))
+    print(bench_conv(K, rounds * 4))
     print()
-    print(bench_conv(K, rounds * 10))
+    print(bench_matmul(K, (256, 512, 1024), rounds))
     print()
     print(bench_compile())
 
