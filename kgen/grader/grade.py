@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from kgen.grader.checks import CHECK_PROBES, evaluate
 from kgen.grader.report import ERROR, CheckResult, Report
-from kgen.grader.sandbox import find_entry, run_submission
+from kgen.grader.sandbox import ForkServer, ForkServerError, find_entry, run_submission
 from kgen.grader.spec import Exercise
 
 
@@ -49,8 +50,11 @@ class Grader:
                 self._refs[key] = ref
             return self._refs[key]
 
-    def grade(self, path, check=None) -> Report:
-        """Grade the file or folder at `path` (all checks, or just `check`)."""
+    def grade(self, path, check=None, server=None) -> Report:
+        """Grade the file or folder at `path` (all checks, or just `check`).
+
+        `server`, a ForkServer, forks the child from a warm process (batch grading).
+        """
         ex = self.exercise
         if check is not None and check not in {c.name for c in ex.checks}:
             raise GraderError(f"exercise '{ex.id}' has no check '{check}'. Its checks: "
@@ -74,7 +78,8 @@ class Grader:
             if t:
                 t.join()
             return _no_submission(ex, path, str(e), time.monotonic() - start)
-        sub = run_submission(path, ex, only=self._probes_for(check), **self.limits)
+        sub = run_submission(path, ex, only=self._probes_for(check), server=server,
+                             **self.limits)
         if t:
             t.join()
             if "error" in ref_box:
@@ -114,28 +119,57 @@ def submissions_in(directory) -> list[Path]:
     return items
 
 
-def grade_many(grader: Grader, paths, jobs=2, on_done=None) -> list[Report]:
+def grade_many(grader: Grader, paths, jobs=2, on_done=None, fork_server=None) -> list[Report]:
     """Grade every path with `jobs` sandboxed children at a time; never stops on a failure.
 
     `on_done(report)` is called as each submission finishes (for a progress bar).
-    Reports come back in the order of `paths`.
+    Reports come back in the order of `paths`. On Linux the children are forked from
+    warm fork servers (one per job slot) unless `fork_server=False`.
     """
-    paths = list(paths)
     grader.reference()  # once, before the workers start (also warms the numba cache)
-    reports: list = [None] * len(paths)
+    return grade_jobs([(grader, p) for p in paths], jobs, on_done, fork_server)
 
-    def one(i, p):
+
+def grade_jobs(pairs, jobs=2, on_done=None, fork_server=None) -> list[Report]:
+    """grade_many for (grader, path) pairs that may belong to different exercises."""
+    pairs = list(pairs)
+    jobs = max(1, int(jobs))
+    reports: list = [None] * len(pairs)
+    use_servers = ForkServer.supported() if fork_server is None else bool(fork_server)
+    pool: queue.SimpleQueue = queue.SimpleQueue()
+    for _ in range(jobs):
+        pool.put(None)  # a slot; its server starts on first use
+    servers: list = []
+
+    def one(i, grader, p):
+        server = pool.get()
         try:
-            return i, grader.grade(p)
+            if use_servers and (server is None or not server.alive()):
+                try:
+                    server = ForkServer()
+                    servers.append(server)
+                except (OSError, ForkServerError):
+                    server = None
+            try:
+                return i, grader.grade(p, server=server)
+            except ForkServerError:  # it died (a submission can kill it): a plain child
+                server = None
+                return i, grader.grade(p)
         except Exception as e:  # noqa: BLE001 - one submission never stops the batch
             return i, _no_submission(grader.exercise, p,
                                      f"the grader failed on this submission: {e}", 0.0)
+        finally:
+            pool.put(server)
 
-    with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
-        futures = [pool.submit(one, i, p) for i, p in enumerate(paths)]
-        for fut in as_completed(futures):
-            i, report = fut.result()
-            reports[i] = report
-            if on_done:
-                on_done(report)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as executor:
+            futures = [executor.submit(one, i, g, p) for i, (g, p) in enumerate(pairs)]
+            for fut in as_completed(futures):
+                i, report = fut.result()
+                reports[i] = report
+                if on_done:
+                    on_done(report)
+    finally:
+        for server in servers:
+            server.close()
     return reports

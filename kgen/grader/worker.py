@@ -179,15 +179,14 @@ def run(request: dict, out_dir: Path) -> None:
                 stdout_total=getattr(out, "total", 0), stderr_total=getattr(err, "total", 0))
 
 
-def main(argv=None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    request_path, out_dir = Path(argv[0]), Path(argv[1])
-    request = json.loads(request_path.read_text(encoding="utf-8"))
-    apply_limits(request.get("limits", {}))
-    sys.stdin = io.StringIO("")
-    sys.stdout = CappedStream(sys.stdout)
-    sys.stderr = CappedStream(sys.stderr)
+def child(request_path: Path, out_dir: Path) -> None:
+    """Grade one submission in this process, then leave (never returns)."""
     try:
+        request = json.loads(request_path.read_text(encoding="utf-8"))
+        apply_limits(request.get("limits", {}))
+        sys.stdin = io.StringIO("")
+        sys.stdout = CappedStream(sys.stdout)
+        sys.stderr = CappedStream(sys.stderr)
         run(request, out_dir)
     finally:
         for stream in (sys.stdout, sys.stderr):
@@ -197,6 +196,65 @@ def main(argv=None) -> None:
                 pass
         # Leave now: a submission's non-daemon threads or atexit hooks must not keep us alive.
         os._exit(0)
+
+
+def serve() -> None:
+    """The fork server of batch grading: import the heavy modules once, fork per job.
+
+    Reads one JSON job per line on stdin ({request, out, cwd, stdout, stderr}); for each,
+    forks a child in its own session that redirects 0/1/2 and runs `child`. Answers
+    {"pid": ...} at once and {"status": ...} when the child has ended. Single-threaded,
+    so forking is safe; the grader kills the child's process group on timeout.
+    """
+    import numpy  # noqa: F401 - the point: imported once, shared by every fork
+
+    from kgen.grader import probes  # noqa: F401
+    try:
+        import kgen.keras  # noqa: F401
+        from kgen.keras import compat
+
+        compat.install_keras_alias()
+    except Exception:  # noqa: BLE001 - each child reports the import problem itself
+        pass
+    control_in, control_out = sys.stdin.buffer, sys.stdout.buffer
+
+    def answer(**msg):
+        control_out.write((json.dumps(msg) + "\n").encode())
+        control_out.flush()
+
+    answer(ready=True)
+    for line in control_in:
+        job = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setsid()
+                os.chdir(job["cwd"])
+                null = os.open(os.devnull, os.O_RDONLY)
+                out = os.open(job["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                err = os.open(job["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                for src, dst in ((null, 0), (out, 1), (err, 2)):
+                    os.dup2(src, dst)
+                    os.close(src)
+                sys.stdin = io.StringIO("")
+                sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", buffering=0), "utf-8",
+                                              line_buffering=True)
+                sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", buffering=0), "utf-8",
+                                              line_buffering=True)
+                child(Path(job["request"]), Path(job["out"]))
+            finally:
+                os._exit(70)
+        answer(pid=pid)
+        _, status = os.waitpid(pid, 0)
+        answer(status=status)
+
+
+def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--serve"]:
+        serve()
+        return
+    child(Path(argv[0]), Path(argv[1]))
 
 
 if __name__ == "__main__":

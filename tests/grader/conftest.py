@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kgen.grader import Grader, grade_many, list_exercises, load_exercise
+from kgen.grader.grade import grade_jobs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Tight but safe limits: a normal submission needs ~0.5 s and ~450 MB of address space.
@@ -33,10 +34,9 @@ def graders():
 
 
 def grade_all(jobs):
-    """Grade (key, grader, path) jobs two at a time, across exercises."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {key: pool.submit(grader.grade, path) for key, grader, path in jobs}
-        return {key: f.result() for key, f in futures.items()}
+    """Grade (key, grader, path) jobs two at a time, across exercises, with fork servers."""
+    reports = grade_jobs([(grader, path) for _, grader, path in jobs], jobs=2)
+    return {key: r for (key, _, _), r in zip(jobs, reports)}
 
 
 @pytest.fixture(scope="session")
