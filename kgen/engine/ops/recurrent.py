@@ -24,8 +24,7 @@ from kgen.engine.ops.base import Op, apply
 
 
 def _sigmoid(x):
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-x))
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # = 1 / (1 + exp(-x)), without overflow warnings
 
 
 ACTIVATIONS = {
@@ -126,15 +125,15 @@ class LSTMScan(Op):
         for t in range(T):
             hm = h if rmask is None else h * rmask
             z = xp[:, t] + hm @ U
-            i, f, o = ract(z[:, :u]), ract(z[:, u:2 * u]), ract(z[:, 3 * u:])
-            g = act(z[:, 2 * u:3 * u])
+            gt = gates[:, t]
+            gt[...] = ract(z)  # the c block is overwritten just below
+            gt[:, 2 * u:3 * u] = act(z[:, 2 * u:3 * u])
+            i, f, g, o = gt[:, :u], gt[:, u:2 * u], gt[:, 2 * u:3 * u], gt[:, 3 * u:]
             c_new = f * c + i * g
             ac = act(c_new)
-            h_new = o * ac
             m = _step_mask(mask, t)
-            gates[:, t, :u], gates[:, t, u:2 * u], gates[:, t, 2 * u:3 * u], gates[:, t, 3 * u:] = i, f, g, o
             act_c[:, t], c_prev[:, t], hm_prev[:, t] = ac, c, hm
-            h, c = _hold(m, h_new, h), _hold(m, c_new, c)
+            h, c = _hold(m, o * ac, h), _hold(m, c_new, c)
             out[:, t, :u], out[:, t, u:] = h, c
         ctx.save(U, gates, act_c, c_prev, hm_prev)
         return out
