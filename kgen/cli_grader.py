@@ -148,7 +148,7 @@ def _show_solution(ex, console):
 
     console.print(f"[bold]Reference solution for {ex.id}:[/]", markup=True)
     console.print(Syntax(ex.reference_path.read_text(encoding="utf-8"), "python",
-                         theme="ansi_dark", line_numbers=False))
+                         theme="ansi_dark", line_numbers=False, word_wrap=True))
 
 
 @app.command(name="exercises")

@@ -155,7 +155,12 @@ def describe_error(exc: BaseException, submission: Path | None) -> dict:
         where = None
     frames = [f"{Path(f.filename).name}:{f.lineno} in {f.name}: {(f.line or '').strip()}"
               for f in (mine[-4:] if mine else tb[-2:])]
-    message = str(exc) if not isinstance(exc, SystemExit) else f"exit code {exc.code!r}"
+    if isinstance(exc, SystemExit):
+        message = f"exit code {exc.code!r}"
+    elif isinstance(exc, SyntaxError) and exc.msg:
+        message = exc.msg  # str() would repeat the file and line
+    else:
+        message = str(exc)
     return {"type": type(exc).__name__, "message": message[:2000], "where": where,
             "frames": frames, "in_submission": bool(mine)}
 

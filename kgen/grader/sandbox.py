@@ -264,7 +264,9 @@ def run_submission(path, exercise, *, only=None, timeout=None, memory_mb=None,
     as a new Python process.
     """
     timeout = float(timeout or exercise.timeout)
-    probe_timeout = float(probe_timeout or min(exercise.probe_timeout, timeout))
+    # A probe's alarm fires well before the wall clock, so an endless loop costs only
+    # the checks of that probe.
+    probe_timeout = float(probe_timeout or min(exercise.probe_timeout, timeout / 2))
     memory_mb = int(memory_mb or exercise.memory_mb)
     entry = find_entry(Path(path), exercise.filename)
     cache = cache_dir()
