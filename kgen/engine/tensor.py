@@ -47,6 +47,8 @@ def as_array(value, dtype=None) -> np.ndarray:
         value = value.data
     if isinstance(value, np.ndarray):
         return value if dtype is None else value.astype(dtype, copy=False)
+    if isinstance(value, np.generic):  # np.float64 is a Python float: keep its dtype
+        return np.asarray(value, dtype=dtype)
     if dtype is None and isinstance(value, (float, list, tuple)):
         arr = np.asarray(value)
         return arr.astype(np.float32) if arr.dtype == np.float64 else arr
