@@ -46,7 +46,7 @@ def _layer_rows(model):
             shape = _shape_text(shapes[0])
         else:
             shape = "multiple"
-        params = layer.count_params() if layer.built else "0 (unbuilt)"
+        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         connected = []
         for n in own:
             for t in n.input_tensors:
