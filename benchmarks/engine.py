@@ -175,14 +175,16 @@ def main():
 
     import numba
 
-    # Kept short on purpose: the reference VM throttles its CPUs after a few seconds of
-    # sustained full load (a 1024 sgemm went from 10 ms to 40-80 ms), which would swamp
-    # any comparison; conv2d goes first, the compile-time runs last.
+    # Kept short, and the load average is printed: on a shared 2-core machine any other busy
+    # process (a test run next door) halves or worse what one run measures (a 1024 sgemm
+    # went from 10 ms to 40-80 ms during such a run); best-of-N filters short disturbances only.
     rounds = 3 if args.quick else 8
     print(f"numpy {np.__version__}, numba {numba.__version__}, {os.cpu_count()} cpus, "
           f"numba threads {numba.get_num_threads()}, threading layer after first kernel: ", end="")
     K.relu(np.ones(4, np.float32))
     print(numba.threading_layer(), f", OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}")
+    if hasattr(os, "getloadavg"):
+        print("load average before the run (1/5/15 min): %.2f %.2f %.2f" % os.getloadavg())
     print()
     print(bench_conv(K, rounds * 4))
     print()
