@@ -12,7 +12,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from conftest import FIXTURES

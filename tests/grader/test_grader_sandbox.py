@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import FIXTURES
-from kgen.grader import sandbox
 from kgen.grader.sandbox import _child_env, _parse_events, cache_dir, find_entry
 from kgen.grader.watch import watch
 
