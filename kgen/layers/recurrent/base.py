@@ -220,6 +220,14 @@ class StackedRNNCells(Layer):
         return {**super().get_config(), "cells": [{"class_name": type(c).__name__, "config": c.get_config()}
                                                    for c in self.cells]}
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from kgen.graph.serialization import deserialize_layer
+
+        config = dict(config)
+        cells = [c if isinstance(c, Layer) else deserialize_layer(c, custom_objects) for c in config.pop("cells")]
+        return cls(cells, **config)
+
 
 def _initial_state(cell, batch_size):
     fn = getattr(cell, "get_initial_state", None)

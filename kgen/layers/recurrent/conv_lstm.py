@@ -148,8 +148,10 @@ class ConvLSTMCell(_Cell):
         return h, [h, c]
 
     def get_config(self):
+        config = super().get_config()
+        config.pop("units")
         return {
-            **super().get_config(), "rank": self.rank, "filters": self.filters, "kernel_size": self.kernel_size,
+            **config, "rank": self.rank, "filters": self.filters, "kernel_size": self.kernel_size,
             "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
             "dilation_rate": self.dilation_rate, "activation": activations.serialize(self.activation),
             "recurrent_activation": activations.serialize(self.recurrent_activation), "use_bias": self.use_bias,
