@@ -1,7 +1,7 @@
 """The progress display of fit/evaluate: a rich bar per epoch, or one plain line.
 
 - `verbose=1` in a terminal: a live bar (rich) with steps, time and the running metrics;
-  when it finishes it stays on screen as the epoch's summary line.
+  when the epoch ends it is replaced by the epoch's one-line summary.
 - `verbose=1` when output is not a terminal (a pipe, a CI log, `TERM=dumb`): no animation,
   one summary line per epoch, so logs stay readable.
 - `verbose=2`: one plain line per epoch, always.
@@ -66,10 +66,14 @@ class Progbar:
 
     def _start_live(self):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.table import Column
 
+        # The metrics column gives way (ellipsis) on a narrow terminal, never the bar. The live
+        # bar is transient: when the epoch ends it is replaced by the plain summary line.
+        metrics = TextColumn("{task.fields[metrics]}", table_column=Column(no_wrap=True, overflow="ellipsis", min_width=0))
         self._progress = Progress(
-            MofNCompleteColumn(), BarColumn(bar_width=self.width), TimeElapsedColumn(),
-            TextColumn("{task.fields[metrics]}"), console=self.console, transient=False,
+            MofNCompleteColumn(table_column=Column(no_wrap=True)), BarColumn(bar_width=self.width),
+            TimeElapsedColumn(table_column=Column(no_wrap=True)), metrics, console=self.console, transient=True,
         )
         self._progress.start()
         self._task = self._progress.add_task("", total=self.target, metrics="")
@@ -80,12 +84,14 @@ class Progbar:
         if self.verbose == 0:
             return
         if self.interactive:
-            if self._progress is None:
-                self._start_live()
-            self._progress.update(self._task, completed=current, metrics=format_logs(logs))
             if finalize:
-                self._progress.stop()
-            return
+                if self._progress is not None:
+                    self._progress.stop()
+            else:
+                if self._progress is None:
+                    self._start_live()
+                self._progress.update(self._task, completed=current, metrics=format_logs(logs))
+                return
         if finalize:
             self.console.print(self.summary(current, logs), markup=False)
 
