@@ -37,7 +37,8 @@ class ReLU(_Elementwise):
 
     Input shape: any. Output shape: same as input.
 
-    >>> ReLU(max_value=6)(np.array([[-1.0, 3.0, 9.0]], 'float32'))  # [[0, 3, 6]]
+    >>> print(ReLU(max_value=6)(np.array([[-1.0, 3.0, 9.0]], 'float32')).numpy())
+    [[0. 3. 6.]]
     """
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
@@ -68,7 +69,8 @@ class LeakyReLU(_Elementwise):
 
     Input shape: any. Output shape: same as input.
 
-    >>> LeakyReLU()(np.array([[-1.0, 2.0]], 'float32'))  # [[-0.3, 2.0]]
+    >>> print(LeakyReLU()(np.array([[-1.0, 2.0]], 'float32')).numpy())
+    [[-0.3  2. ]]
     """
 
     def __init__(self, negative_slope=0.3, alpha=None, **kwargs):
@@ -148,7 +150,8 @@ class ELU(_Elementwise):
 
     Input shape: any. Output shape: same as input.
 
-    >>> ELU(alpha=1.0)(np.array([[-1.0, 2.0]], 'float32'))  # [[-0.632, 2.0]]
+    >>> print(ELU(alpha=1.0)(np.array([[-1.0, 2.0]], 'float32')).numpy().round(3))
+    [[-0.632  2.   ]]
     """
 
     def __init__(self, alpha=1.0, **kwargs):
@@ -167,7 +170,8 @@ class ThresholdedReLU(_Elementwise):
 
     Input shape: any. Output shape: same as input.
 
-    >>> ThresholdedReLU(theta=1.0)(np.array([[0.5, 1.5]], 'float32'))  # [[0, 1.5]]
+    >>> print(ThresholdedReLU(theta=1.0)(np.array([[0.5, 1.5]], 'float32')).numpy())
+    [[0.  1.5]]
     """
 
     def __init__(self, theta=1.0, **kwargs):
@@ -193,7 +197,8 @@ class Softmax(_Elementwise):
     probability 0; a propagated time-step mask of lower rank is ignored.
     Input shape: any. Output shape: same as input.
 
-    >>> Softmax()(np.zeros((1, 4), 'float32'))  # [[0.25, 0.25, 0.25, 0.25]]
+    >>> print(Softmax()(np.zeros((1, 4), 'float32')).numpy())
+    [[0.25 0.25 0.25 0.25]]
     """
 
     def __init__(self, axis=-1, **kwargs):

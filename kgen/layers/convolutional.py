@@ -197,7 +197,7 @@ class Conv1D(_Conv):
     __doc__ = _CONV_DOC.format(
         rank=1, paddings="'valid', 'same' or 'causal'", causal="; 'causal' pads (k-1)*dilation before, so "
         "output t sees inputs up to t only", spatial="steps", new_spatial="new_steps",
-        example="Conv1D(4, 3)(np.zeros((2, 10, 3), 'float32')).shape  # (2, 8, 4)",
+        example="Conv1D(4, 3)(np.zeros((2, 10, 3), 'float32')).shape\n    (2, 8, 4)",
     )
     rank = 1
     paddings = ("valid", "same", "causal")
@@ -206,7 +206,7 @@ class Conv1D(_Conv):
 class Conv2D(_Conv):
     __doc__ = _CONV_DOC.format(
         rank=2, paddings="'valid' or 'same'", causal="", spatial="rows, cols", new_spatial="new_rows, new_cols",
-        example="Conv2D(8, (3, 3), padding='same')(np.zeros((2, 28, 28, 1), 'float32')).shape  # (2, 28, 28, 8)",
+        example="Conv2D(8, (3, 3), padding='same')(np.zeros((2, 28, 28, 1), 'float32')).shape\n    (2, 28, 28, 8)",
     )
     rank = 2
 
@@ -214,7 +214,7 @@ class Conv2D(_Conv):
 class Conv3D(_Conv):
     __doc__ = _CONV_DOC.format(
         rank=3, paddings="'valid' or 'same'", causal="", spatial="d1, d2, d3", new_spatial="new_d1, new_d2, new_d3",
-        example="Conv3D(2, 3)(np.zeros((1, 5, 5, 5, 1), 'float32')).shape  # (1, 3, 3, 3, 2)",
+        example="Conv3D(2, 3)(np.zeros((1, 5, 5, 5, 1), 'float32')).shape\n    (1, 3, 3, 3, 2)",
     )
     rank = 3
 
@@ -298,19 +298,19 @@ _TRANSPOSE_DOC = """{rank}-D transposed convolution ("deconvolution"): the adjoi
 
 class Conv1DTranspose(_ConvTranspose):
     __doc__ = _TRANSPOSE_DOC.format(rank=1, spatial="steps", new_spatial="new_steps",
-                                    example="Conv1DTranspose(4, 3, strides=2)(np.zeros((1, 5, 2), 'float32')).shape  # (1, 11, 4)")
+                                    example="Conv1DTranspose(4, 3, strides=2)(np.zeros((1, 5, 2), 'float32')).shape\n    (1, 11, 4)")
     rank = 1
 
 
 class Conv2DTranspose(_ConvTranspose):
     __doc__ = _TRANSPOSE_DOC.format(rank=2, spatial="rows, cols", new_spatial="new_rows, new_cols",
-                                    example="Conv2DTranspose(3, 3, strides=2, padding='same')(np.zeros((1, 4, 4, 2), 'float32')).shape  # (1, 8, 8, 3)")
+                                    example="Conv2DTranspose(3, 3, strides=2, padding='same')(np.zeros((1, 4, 4, 2), 'float32')).shape\n    (1, 8, 8, 3)")
     rank = 2
 
 
 class Conv3DTranspose(_ConvTranspose):
     __doc__ = _TRANSPOSE_DOC.format(rank=3, spatial="d1, d2, d3", new_spatial="new_d1, new_d2, new_d3",
-                                    example="Conv3DTranspose(2, 2, strides=2)(np.zeros((1, 2, 2, 2, 1), 'float32')).shape  # (1, 4, 4, 4, 2)")
+                                    example="Conv3DTranspose(2, 2, strides=2)(np.zeros((1, 2, 2, 2, 1), 'float32')).shape\n    (1, 4, 4, 4, 2)")
     rank = 3
 
 
@@ -382,13 +382,13 @@ _DEPTHWISE_DOC = """{rank}-D depthwise convolution: every input channel convolve
 
 class DepthwiseConv1D(_DepthwiseConv):
     __doc__ = _DEPTHWISE_DOC.format(rank=1, spatial="steps", new_spatial="new_steps",
-                                    example="DepthwiseConv1D(3, depth_multiplier=2)(np.zeros((1, 6, 3), 'float32')).shape  # (1, 4, 6)")
+                                    example="DepthwiseConv1D(3, depth_multiplier=2)(np.zeros((1, 6, 3), 'float32')).shape\n    (1, 4, 6)")
     rank = 1
 
 
 class DepthwiseConv2D(_DepthwiseConv):
     __doc__ = _DEPTHWISE_DOC.format(rank=2, spatial="rows, cols", new_spatial="new_rows, new_cols",
-                                    example="DepthwiseConv2D(3, depth_multiplier=2)(np.zeros((1, 6, 6, 3), 'float32')).shape  # (1, 4, 4, 6)")
+                                    example="DepthwiseConv2D(3, depth_multiplier=2)(np.zeros((1, 6, 6, 3), 'float32')).shape\n    (1, 4, 4, 6)")
     rank = 2
 
 
@@ -461,13 +461,13 @@ _SEPARABLE_DOC = """{rank}-D separable convolution: a depthwise convolution, the
 
 class SeparableConv1D(_SeparableConv):
     __doc__ = _SEPARABLE_DOC.format(rank=1, spatial="steps", new_spatial="new_steps", ones="1, ",
-                                    example="SeparableConv1D(4, 3)(np.zeros((1, 6, 3), 'float32')).shape  # (1, 4, 4)")
+                                    example="SeparableConv1D(4, 3)(np.zeros((1, 6, 3), 'float32')).shape\n    (1, 4, 4)")
     rank = 1
 
 
 class SeparableConv2D(_SeparableConv):
     __doc__ = _SEPARABLE_DOC.format(rank=2, spatial="rows, cols", new_spatial="new_rows, new_cols", ones="1, 1, ",
-                                    example="SeparableConv2D(4, 3, depth_multiplier=2)(np.zeros((1, 6, 6, 3), 'float32')).shape  # (1, 4, 4, 4)")
+                                    example="SeparableConv2D(4, 3, depth_multiplier=2)(np.zeros((1, 6, 6, 3), 'float32')).shape\n    (1, 4, 4, 4)")
     rank = 2
 
 

@@ -71,37 +71,37 @@ def _pool_doc(rank, mode, spatial, new_spatial, example):
 
 
 class MaxPooling1D(_Pooling):
-    __doc__ = _pool_doc(1, "max", "steps", "new_steps", "MaxPooling1D(2)(np.zeros((1, 7, 3), 'float32')).shape  # (1, 3, 3)")
+    __doc__ = _pool_doc(1, "max", "steps", "new_steps", "MaxPooling1D(2)(np.zeros((1, 7, 3), 'float32')).shape\n    (1, 3, 3)")
     rank, mode = 1, "max"
 
 
 class MaxPooling2D(_Pooling):
     __doc__ = _pool_doc(2, "max", "rows, cols", "new_rows, new_cols",
-                        "MaxPooling2D((2, 2))(np.zeros((1, 5, 5, 2), 'float32')).shape  # (1, 2, 2, 2)")
+                        "MaxPooling2D((2, 2))(np.zeros((1, 5, 5, 2), 'float32')).shape\n    (1, 2, 2, 2)")
     rank, mode = 2, "max"
 
 
 class MaxPooling3D(_Pooling):
     __doc__ = _pool_doc(3, "max", "d1, d2, d3", "new_d1, new_d2, new_d3",
-                        "MaxPooling3D(2)(np.zeros((1, 4, 4, 4, 1), 'float32')).shape  # (1, 2, 2, 2, 1)")
+                        "MaxPooling3D(2)(np.zeros((1, 4, 4, 4, 1), 'float32')).shape\n    (1, 2, 2, 2, 1)")
     rank, mode = 3, "max"
 
 
 class AveragePooling1D(_Pooling):
     __doc__ = _pool_doc(1, "avg", "steps", "new_steps",
-                        "AveragePooling1D(2, padding='same')(np.zeros((1, 7, 3), 'float32')).shape  # (1, 4, 3)")
+                        "AveragePooling1D(2, padding='same')(np.zeros((1, 7, 3), 'float32')).shape\n    (1, 4, 3)")
     rank, mode = 1, "avg"
 
 
 class AveragePooling2D(_Pooling):
     __doc__ = _pool_doc(2, "avg", "rows, cols", "new_rows, new_cols",
-                        "AveragePooling2D((2, 2))(np.zeros((1, 5, 5, 2), 'float32')).shape  # (1, 2, 2, 2)")
+                        "AveragePooling2D((2, 2))(np.zeros((1, 5, 5, 2), 'float32')).shape\n    (1, 2, 2, 2)")
     rank, mode = 2, "avg"
 
 
 class AveragePooling3D(_Pooling):
     __doc__ = _pool_doc(3, "avg", "d1, d2, d3", "new_d1, new_d2, new_d3",
-                        "AveragePooling3D(2)(np.zeros((1, 4, 4, 4, 1), 'float32')).shape  # (1, 2, 2, 2, 1)")
+                        "AveragePooling3D(2)(np.zeros((1, 4, 4, 4, 1), 'float32')).shape\n    (1, 2, 2, 2, 1)")
     rank, mode = 3, "avg"
 
 
@@ -172,33 +172,33 @@ def _global_doc(rank, mode, spatial, example):
 
 
 class GlobalMaxPooling1D(_GlobalPooling):
-    __doc__ = _global_doc(1, "max", "steps", "GlobalMaxPooling1D()(np.zeros((2, 5, 3), 'float32')).shape  # (2, 3)")
+    __doc__ = _global_doc(1, "max", "steps", "GlobalMaxPooling1D()(np.zeros((2, 5, 3), 'float32')).shape\n    (2, 3)")
     rank, mode = 1, "max"
 
 
 class GlobalMaxPooling2D(_GlobalPooling):
-    __doc__ = _global_doc(2, "max", "rows, cols", "GlobalMaxPooling2D()(np.zeros((2, 4, 5, 3), 'float32')).shape  # (2, 3)")
+    __doc__ = _global_doc(2, "max", "rows, cols", "GlobalMaxPooling2D()(np.zeros((2, 4, 5, 3), 'float32')).shape\n    (2, 3)")
     rank, mode = 2, "max"
 
 
 class GlobalMaxPooling3D(_GlobalPooling):
-    __doc__ = _global_doc(3, "max", "d1, d2, d3", "GlobalMaxPooling3D()(np.zeros((2, 2, 2, 2, 3), 'float32')).shape  # (2, 3)")
+    __doc__ = _global_doc(3, "max", "d1, d2, d3", "GlobalMaxPooling3D()(np.zeros((2, 2, 2, 2, 3), 'float32')).shape\n    (2, 3)")
     rank, mode = 3, "max"
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    __doc__ = _global_doc(1, "avg", "steps", "GlobalAveragePooling1D()(np.zeros((2, 5, 3), 'float32')).shape  # (2, 3)")
+    __doc__ = _global_doc(1, "avg", "steps", "GlobalAveragePooling1D()(np.zeros((2, 5, 3), 'float32')).shape\n    (2, 3)")
     rank, mode = 1, "avg"
 
 
 class GlobalAveragePooling2D(_GlobalPooling):
-    __doc__ = _global_doc(2, "avg", "rows, cols", "GlobalAveragePooling2D()(np.zeros((2, 4, 5, 3), 'float32')).shape  # (2, 3)")
+    __doc__ = _global_doc(2, "avg", "rows, cols", "GlobalAveragePooling2D()(np.zeros((2, 4, 5, 3), 'float32')).shape\n    (2, 3)")
     rank, mode = 2, "avg"
 
 
 class GlobalAveragePooling3D(_GlobalPooling):
     __doc__ = _global_doc(3, "avg", "d1, d2, d3",
-                          "GlobalAveragePooling3D()(np.zeros((2, 2, 2, 2, 3), 'float32')).shape  # (2, 3)")
+                          "GlobalAveragePooling3D()(np.zeros((2, 2, 2, 2, 3), 'float32')).shape\n    (2, 3)")
     rank, mode = 3, "avg"
 
 

@@ -29,6 +29,7 @@ class ConvLSTMCell(_Cell):
         activation, recurrent_activation, use_bias, unit_forget_bias, initializers, dropout,
         recurrent_dropout: as LSTMCell.
 
+    Call: `cell(x_t, [h_prev, c_prev]) -> (h, [h, c])`, x_t `(batch, *spatial, channels)`.
     Weights: kernel `(*kernel_size, channels, 4*filters)`, recurrent_kernel
         `(*kernel_size, filters, 4*filters)`, bias `(4*filters,)`.
     """
@@ -233,18 +234,18 @@ _DOC = """{rank}-D convolutional LSTM: an LSTM over sequences of {what}, with co
 
 class ConvLSTM1D(_ConvLSTM):
     __doc__ = _DOC.format(rank=1, what="1-D signals", spatial="steps", new_spatial="new_steps",
-                          example="ConvLSTM1D(4, 3)(np.zeros((2, 5, 8, 1), 'float32')).shape  # (2, 6, 4)")
+                          example="ConvLSTM1D(4, 3)(np.zeros((2, 5, 8, 1), 'float32')).shape\n    (2, 6, 4)")
     rank = 1
 
 
 class ConvLSTM2D(_ConvLSTM):
     __doc__ = _DOC.format(rank=2, what="images", spatial="rows, cols", new_spatial="new_rows, new_cols",
                           example="ConvLSTM2D(4, (3, 3), padding='same')(np.zeros((2, 5, 8, 8, 1), 'float32')).shape"
-                                  "  # (2, 8, 8, 4)")
+                                  "\n    (2, 8, 8, 4)")
     rank = 2
 
 
 class ConvLSTM3D(_ConvLSTM):
     __doc__ = _DOC.format(rank=3, what="volumes", spatial="d1, d2, d3", new_spatial="new_d1, new_d2, new_d3",
-                          example="ConvLSTM3D(2, 3)(np.zeros((1, 3, 4, 4, 4, 1), 'float32')).shape  # (1, 2, 2, 2, 2)")
+                          example="ConvLSTM3D(2, 3)(np.zeros((1, 3, 4, 4, 4, 1), 'float32')).shape\n    (1, 2, 2, 2, 2)")
     rank = 3
