@@ -383,6 +383,13 @@ LAYER_RECIPES = [
     Recipe("Bidirectional", lambda: L.Bidirectional(L.LSTM(2, return_sequences=True)), [(2, 3, 3)]),
     Recipe("Bidirectional", lambda: L.Bidirectional(L.GRU(2), merge_mode="sum"), [(2, 3, 3)], label="Bidirectional[gru,sum]"),
     Recipe("TimeDistributed", lambda: L.TimeDistributed(L.Dense(2, activation="sigmoid")), [(2, 3, 4)]),
+    Recipe("LocallyConnected1D", lambda: L.LocallyConnected1D(2, 2), [(2, 4, 2)]),
+    Recipe("LocallyConnected2D", lambda: L.LocallyConnected2D(2, 2, activation="tanh"), [(1, 3, 3, 2)]),
+    Recipe("ConvLSTM1D", lambda: L.ConvLSTM1D(2, 2, return_sequences=True), [(2, 3, 4, 2)]),
+    Recipe("ConvLSTM2D", lambda: L.ConvLSTM2D(2, 2, padding="same"), [(1, 2, 3, 3, 1)]),
+    Recipe("ConvLSTM3D", lambda: L.ConvLSTM3D(1, 2), [(1, 2, 3, 2, 2, 1)]),
+    Recipe("ConvLSTMCell", lambda: L.ConvLSTMCell(2, 2, 2, padding="same"), [(1, 3, 3, 1), (1, 3, 3, 2), (1, 3, 3, 2)],
+           call=_cell_call(2)),
 ]
 
 # base classes, not layers one calls directly
