@@ -316,3 +316,14 @@ def test_recurrent_dropout_only_in_training_and_fixed_over_time():
     np.testing.assert_array_equal(a, b)
     c = _np(layer(x, training=True))
     assert not np.allclose(a, c)
+
+
+def test_wrong_rank_and_features_name_the_layer():
+    lstm = layers.LSTM(4, name="encoder")
+    with pytest.raises(ValueError) as info:
+        lstm(Input(shape=(10,)))
+    assert "encoder" in str(info.value) and "expected ndim=3" in str(info.value) and "(None, 10)" in str(info.value)
+    lstm(np.zeros((2, 5, 3), "float32"))
+    with pytest.raises(ValueError) as info:
+        lstm(np.zeros((2, 5, 4), "float32"))
+    assert "encoder" in str(info.value) and "value 3" in str(info.value) and "(2, 5, 4)" in str(info.value)

@@ -315,6 +315,9 @@ class RNN(Layer):
         step_shape = (sequences_shape[0],) + tuple(sequences_shape[2:])
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell._build_from(step_shape)
+        spec = self.input_spec
+        if spec is not None and sequences_shape[-1] is not None:
+            self.input_spec = InputSpec(ndim=spec.ndim, min_ndim=spec.min_ndim, axes={-1: sequences_shape[-1]})
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         batch, steps = sequences_shape[0], sequences_shape[1]
