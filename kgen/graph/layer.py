@@ -375,7 +375,9 @@ class Layer:
             kwargs["training"] = training
         inputs = args[0] if args else kwargs.get("inputs")
         mask = kwargs.get("mask")
-        if "mask" not in kwargs:
+        if "mask" in kwargs and "mask" not in params and not params.get("**"):
+            kwargs.pop("mask")  # still used for compute_mask below
+        elif "mask" not in kwargs:
             masks = [getattr(t, "_keras_mask", None) for t in flatten(inputs)]
             if any(m is not None for m in masks):
                 mask = masks[0] if not isinstance(inputs, (list, tuple)) else masks
@@ -389,9 +391,23 @@ class Layer:
                 flat_out, flat_mask = flatten(outputs), flatten(out_mask) if isinstance(out_mask, (list, tuple)) else None
                 for i, t in enumerate(flat_out):
                     if isinstance(t, Tensor):
+                        if flat_mask is not None and i >= len(flat_mask):
+                            break
                         m = flat_mask[i] if flat_mask is not None else out_mask
                         t._keras_mask = m.data if isinstance(m, Tensor) else m
+        if self.activity_regularizer is not None:
+            regularizer = self._activity_regularizer_fn()
+            for t in flatten(outputs):
+                if isinstance(t, Tensor):
+                    self.add_loss(regularizer(t))
         return outputs
+
+    def _activity_regularizer_fn(self):
+        if callable(self.activity_regularizer):
+            return self.activity_regularizer
+        from kgen.training import regularizers
+
+        return regularizers.get(self.activity_regularizer)
 
     def _symbolic_call(self, args, kwargs):
         inputs = args[0] if args else kwargs.get("inputs")

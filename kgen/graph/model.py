@@ -31,6 +31,32 @@ class Model(Trainer, Layer):
     def layers(self):
         return list(self._layers)
 
+    # A built model's input/output are its own Input and output tensors (as in Keras),
+    # whether or not it has also been called like a layer.
+    @property
+    def input(self):
+        if "_input_structure" in self.__dict__:
+            return self._input_structure
+        return Layer.input.fget(self)
+
+    @property
+    def output(self):
+        if "_output_structure" in self.__dict__:
+            return self._output_structure
+        return Layer.output.fget(self)
+
+    @property
+    def input_shape(self):
+        if "_input_structure" in self.__dict__:
+            return map_structure(lambda t: tuple(t.shape), self._input_structure)
+        return Layer.input_shape.fget(self)
+
+    @property
+    def output_shape(self):
+        if "_output_structure" in self.__dict__:
+            return map_structure(lambda t: tuple(t.shape), self._output_structure)
+        return Layer.output_shape.fget(self)
+
     def get_layer(self, name=None, index=None):
         """The layer called `name` (or at position `index` of `model.layers`)."""
         if index is not None:

@@ -10,7 +10,6 @@ from kgen import activations, initializers
 from kgen.engine import ops
 from kgen.graph.input_spec import InputSpec
 from kgen.graph.layer import Layer
-from kgen.graph.structure import map_structure
 from kgen.random import generator
 
 
@@ -127,6 +126,7 @@ class Dropout(Layer):
         self.noise_shape = noise_shape
         self.seed = seed
         self.supports_masking = True
+        self._rng = np.random.default_rng(seed) if seed is not None else None
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
@@ -134,7 +134,7 @@ class Dropout(Layer):
         shape = tuple(inputs.shape)
         if self.noise_shape is not None:
             shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
-        rng = np.random.default_rng(self.seed) if self.seed is not None else generator()
+        rng = self._rng if self._rng is not None else generator()
         keep = (rng.uniform(size=shape) >= self.rate).astype(inputs.dtype) / np.float32(1 - self.rate)
         return ops.multiply(inputs, keep)
 

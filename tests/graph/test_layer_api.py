@@ -150,3 +150,25 @@ def test_wrong_input_size_after_build_names_layer_expected_and_received():
 def test_wrong_rank_names_the_layer_and_the_fix():
     with pytest.raises(ValueError, match=r"permute.*expected ndim=3, found ndim=2"):
         layers.Permute((2, 1))(keras.Input(shape=(4,)))
+
+
+def test_activity_regularizer_adds_its_loss_on_each_call():
+    layer = layers.Dense(2, kernel_initializer="ones", activity_regularizer=lambda y: 0.5 * K.sum(K.square(y)))
+    x = np.ones((3, 4), "float32")
+    y = np.asarray(layer(x))
+    assert len(layer.losses) == 1
+    np.testing.assert_allclose(float(np.asarray(layer.losses[0])), 0.5 * (y**2).sum(), rtol=1e-6)
+
+
+def test_seeded_dropout_draws_new_masks_on_each_call():
+    layer = layers.Dropout(0.5, seed=3)
+    x = np.ones((1, 64), "float32")
+    first, second = (np.asarray(layer(x, training=True)) for _ in range(2))
+    assert set(np.unique(first)) <= {0.0, 2.0} and not np.array_equal(first, second)
+    again = layers.Dropout(0.5, seed=3)
+    np.testing.assert_array_equal(np.asarray(again(x, training=True)), first)
+
+
+def test_explicit_mask_is_not_forwarded_to_a_call_without_mask():
+    out = layers.Flatten()(np.ones((2, 3, 4), "float32"), mask=np.ones((2, 3), bool))
+    assert out.shape == (2, 12)

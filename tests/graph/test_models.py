@@ -103,3 +103,13 @@ def test_summary_prints_shapes_and_keras_parameter_counts():
     assert 'Model: "tiny"' in text and "(None, 8)" in text and "(None, 4)" in text
     assert "Total params: 172" in text and "Non-trainable params: 0" in text
     assert max(len(line) for line in lines) <= 100
+
+
+def test_model_input_output_and_their_shapes():
+    a, b = keras.Input(shape=(3,)), keras.Input(shape=(5,))
+    out = layers.Dense(2)(layers.concatenate([a, b]))
+    model = keras.Model([a, b], out)
+    assert model.input == [a, b] and model.output is out
+    assert model.input_shape == [(None, 3), (None, 5)] and model.output_shape == (None, 2)
+    seq = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(1)])
+    assert seq.input_shape == (None, 4) and seq.output_shape == (None, 1)

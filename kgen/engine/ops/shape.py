@@ -44,8 +44,17 @@ class GetItem(Op):
     @staticmethod
     def backward(ctx, g):
         out = np.zeros(ctx.shapes[0], dtype=g.dtype)
-        np.add.at(out, ctx.attrs["index"], g)
+        index = ctx.attrs["index"]
+        if _is_basic(index):
+            out[index] = g  # a basic slice selects each element at most once
+        else:
+            np.add.at(out, index, g)  # fancy indexing may repeat elements: accumulate
         return out
+
+
+def _is_basic(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) and not isinstance(p, bool) for p in parts)
 
 
 class Concatenate(Op):
