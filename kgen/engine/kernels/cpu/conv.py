@@ -8,14 +8,20 @@ where xpad is x zero-padded by ((pt, pb), (pl, pr)); the padding is never materi
 Output size per spatial axis: (H + pt + pb - dh*(KH-1) - 1) // sh + 1.
 
 Dense conv (2-D and 3-D) is lowered to im2col + BLAS: a numba kernel copies the receptive
-fields into a preallocated column buffer (parallel over (batch, output row)), then one numpy
-sgemm per batch chunk does the arithmetic.  The column buffer is bounded (COL_BUDGET_BYTES)
-by processing the batch in chunks.  Measured faster than direct loops on the reference
-benchmark (batch 8, 32x32x16 -> 32, 3x3 'same': 0.5-0.6 ms vs 2 ms for a direct loop
-kernel with Cout innermost).  Gradients reuse the same buffers:
-grad_weight = cols^T @ gy, grad_input = col2im(gy @ w^T), where col2im is written as a
-gather (each input pixel pulls from the columns that read it) so it is race-free and
-parallel over (batch, input row).
+fields into a reused column buffer, then one numpy sgemm per batch chunk does the
+arithmetic, written straight into the output.  The column buffer is bounded
+(COL_BUDGET_BYTES) by processing the batch in chunks, which also keeps it in cache between
+the copy and the sgemm.  Measured faster than direct loops on the reference benchmark
+(batch 8, 32x32x16 -> 32, 3x3 'same': 0.5-0.6 ms vs 2 ms for a direct loop kernel with Cout
+innermost).  Gradients reuse the same buffers: grad_weight = cols^T @ gy,
+grad_input = col2im(gy @ w^T), where col2im is written as a gather (each input pixel pulls
+from the columns that read it), so it is race-free.
+
+im2col / col2im are deliberately serial (no prange): they run between sgemm calls, and
+after every sgemm OpenBLAS's idle worker keeps spinning on the other core for a while, so a
+second numba thread only contends with it.  Measured on 2 cores, serial beat prange both on
+the benchmark (0.57 vs 0.61 ms) and on batch 32, 32x32x32 -> 64 (forward 6.7 vs 7.2 ms,
+grad_input 8.2 vs 8.5, grad_weight 7.0 vs 7.4).  The sgemm itself uses all cores.
 
 Depthwise conv is memory-bound (no channel mixing), so it is a direct loop kernel.
 """
@@ -32,8 +38,7 @@ from ._common import f32, ints, launch, out_size, pads
 # sgemm (and between the sgemm and col2im): measured on batch 32, 32x32x32 -> 64, 3x3 against
 # a 64 MiB budget, forward 7.9 vs 11.6 ms, grad_input 9.8 vs 24.9 ms.
 COL_BUDGET_BYTES = 4 * 1024 * 1024
-# Below these amounts of work (elements copied / multiply-adds) kernels run on one thread.
-MIN_PARALLEL_COPY = 1 << 17
+# Below this many multiply-adds the depthwise kernels run on one thread.
 MIN_PARALLEL_MACS = 1 << 16
 
 
@@ -49,17 +54,17 @@ def _batch_chunk(n: int, bytes_per_item: int) -> int:
 # ----------------------------------------------------------------------------- 2-D im2col
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def _im2col2d(x, cols, KH, KW, sh, sw, dh, dw, pt, pl):
     """cols[n, ho, wo, kh, kw, :] = xpad[n, ho*sh + kh*dh, wo*sw + kw*dw, :] (zeros in padding).
 
-    x (N, H, W, C), cols (N, Ho, Wo, KH, KW, C).  Parallel over (n, ho); the innermost copy
-    is a contiguous channel vector.  No allocation.
+    x (N, H, W, C), cols (N, Ho, Wo, KH, KW, C).  The innermost copy is a contiguous channel
+    vector; no allocation.  Serial on purpose (see the module docstring).
     """
     N, H, W, C = x.shape
     Ho = cols.shape[1]
     Wo = cols.shape[2]
-    for t in prange(N * Ho):
+    for t in range(N * Ho):
         n = t // Ho
         ho = t % Ho
         for wo in range(Wo):
@@ -75,17 +80,18 @@ def _im2col2d(x, cols, KH, KW, sh, sw, dh, dw, pt, pl):
                             cols[n, ho, wo, kh, kw, c] = x[n, hi, wi, c]
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def _col2im2d(cols, gx, sh, sw, dh, dw, pt, pl):
     """gx[n, hi, wi, :] = sum of every cols[n, ho, wo, kh, kw, :] that im2col copied from
     (hi, wi) -- the adjoint of `_im2col2d`.
 
-    Written as a gather over input pixels (not a scatter over columns) so that each task
-    owns its output rows: parallel over (n, hi), race-free, no allocation.
+    Written as a gather over input pixels (not a scatter over columns): every gx element is
+    written by exactly one iteration, so the loop over (n, hi) could be a race-free prange;
+    it is serial on purpose (see the module docstring).  No allocation.
     """
     N, H, W, C = gx.shape
     Ho, Wo, KH, KW = cols.shape[1], cols.shape[2], cols.shape[3], cols.shape[4]
-    for t in prange(N * H):
+    for t in range(N * H):
         n = t // H
         hi = t % H
         for wi in range(W):
@@ -133,8 +139,8 @@ def conv2d(x, w, strides, dilation, padding) -> np.ndarray:
     """2-D cross-correlation. x (N, H, W, Cin), w (KH, KW, Cin, Cout) -> y (N, Ho, Wo, Cout).
 
     strides=(sh, sw), dilation=(dh, dw), padding=((pt, pb), (pl, pr)) zero padding.
-    im2col (numba, parallel over (n, ho)) into a bounded, reused buffer + one BLAS sgemm per
-    batch chunk written straight into y.  1x1/stride-1/unpadded convs skip im2col.
+    im2col (numba) into a bounded, reused buffer + one BLAS sgemm per batch chunk written
+    straight into y.  1x1/stride-1/unpadded convs skip im2col.
     """
     x = f32(x)
     w = f32(w)
@@ -154,7 +160,7 @@ def conv2d(x, w, strides, dilation, padding) -> np.ndarray:
     for n0 in range(0, N, step):
         n1 = min(N, n0 + step)
         c = cols[: n1 - n0]
-        launch(_im2col2d, c.size, MIN_PARALLEL_COPY, x[n0:n1], c, KH, KW, sh, sw, dh, dw, pt, pl)
+        _im2col2d(x[n0:n1], c, KH, KW, sh, sw, dh, dw, pt, pl)
         np.dot(c.reshape(-1, K), wmat, out=y[n0:n1].reshape(-1, Cout))
     return y
 
@@ -163,7 +169,7 @@ def conv2d_grad_input(gy, w, x_shape, strides, dilation, padding) -> np.ndarray:
     """d(loss)/dx of `conv2d`: gy (N, Ho, Wo, Cout), w (KH, KW, Cin, Cout) -> gx x_shape.
 
     x_shape is the unpadded input shape (N, H, W, Cin).  Per batch chunk: one sgemm
-    dcols = gy @ w^T, then the col2im gather (parallel over (n, hi)).  Rows/cols of x that
+    dcols = gy @ w^T, then the col2im gather.  Rows/cols of x that
     no window reads (stride remainder) get zero gradient.
     """
     gy = f32(gy)
@@ -188,7 +194,7 @@ def conv2d_grad_input(gy, w, x_shape, strides, dilation, padding) -> np.ndarray:
         n1 = min(N, n0 + step)
         c = cols[: n1 - n0]
         np.dot(gy[n0:n1].reshape(-1, Cout), wmat_t, out=c.reshape(-1, K))
-        launch(_col2im2d, c.size, MIN_PARALLEL_COPY, c, gx[n0:n1], sh, sw, dh, dw, pt, pl)
+        _col2im2d(c, gx[n0:n1], sh, sw, dh, dw, pt, pl)
     return gx
 
 
@@ -218,7 +224,7 @@ def conv2d_grad_weight(x, gy, w_shape, strides, dilation, padding) -> np.ndarray
     for n0 in range(0, N, step):
         n1 = min(N, n0 + step)
         c = cols[: n1 - n0]
-        launch(_im2col2d, c.size, MIN_PARALLEL_COPY, x[n0:n1], c, KH, KW, sh, sw, dh, dw, pt, pl)
+        _im2col2d(x[n0:n1], c, KH, KW, sh, sw, dh, dw, pt, pl)
         gw += c.reshape(-1, K).T @ gy[n0:n1].reshape(-1, Cout)
     return gw.reshape(w_shape)
 
@@ -382,15 +388,15 @@ def depthwise_conv2d_grad_weight(x, gy, w_shape, strides, dilation, padding) -> 
 # ----------------------------------------------------------------------------- 3-D
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def _im2col3d(x, cols, KD, KH, KW, sd, sh, sw, dd, dh, dw, pf, pt, pl):
     """cols[n, do, ho, wo, kd, kh, kw, :] = xpad[n, do*sd + kd*dd, ho*sh + kh*dh, wo*sw + kw*dw, :].
 
-    x (N, D, H, W, C).  Parallel over (n, do, ho); contiguous channel copy innermost.
+    x (N, D, H, W, C).  Contiguous channel copy innermost; serial like `_im2col2d`.
     """
     N, D, H, W, C = x.shape
     Do, Ho, Wo = cols.shape[1], cols.shape[2], cols.shape[3]
-    for t in prange(N * Do * Ho):
+    for t in range(N * Do * Ho):
         n = t // (Do * Ho)
         do = (t // Ho) % Do
         ho = t % Ho
@@ -409,13 +415,13 @@ def _im2col3d(x, cols, KD, KH, KW, sd, sh, sw, dd, dh, dw, pf, pt, pl):
                                 cols[n, do, ho, wo, kd, kh, kw, c] = x[n, di, hi, wi, c]
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def _col2im3d(cols, gx, sd, sh, sw, dd, dh, dw, pf, pt, pl):
-    """Adjoint of `_im2col3d` as a gather: parallel over (n, di, hi), race-free."""
+    """Adjoint of `_im2col3d` as a gather (race-free per input pixel); serial like `_col2im2d`."""
     N, D, H, W, C = gx.shape
     Do, Ho, Wo = cols.shape[1], cols.shape[2], cols.shape[3]
     KD, KH, KW = cols.shape[4], cols.shape[5], cols.shape[6]
-    for t in prange(N * D * H):
+    for t in range(N * D * H):
         n = t // (D * H)
         di = (t // H) % D
         hi = t % H
@@ -465,7 +471,7 @@ def conv3d(x, w, strides, dilation, padding) -> np.ndarray:
     """3-D cross-correlation. x (N, D, H, W, Cin), w (KD, KH, KW, Cin, Cout) -> (N, Do, Ho, Wo, Cout).
 
     strides/dilation are 3-tuples, padding three (before, after) pairs.  Same lowering as
-    `conv2d`: im2col (parallel over (n, do, ho)) into a bounded buffer + sgemm per chunk.
+    `conv2d`: im2col into a bounded buffer + sgemm per chunk.
     """
     x = f32(x)
     w = f32(w)
@@ -482,7 +488,7 @@ def conv3d(x, w, strides, dilation, padding) -> np.ndarray:
     for n0 in range(0, N, step):
         n1 = min(N, n0 + step)
         c = cols[: n1 - n0]
-        launch(_im2col3d, c.size, MIN_PARALLEL_COPY, x[n0:n1], c, KD, KH, KW, *s, *d, *p0)
+        _im2col3d(x[n0:n1], c, KD, KH, KW, *s, *d, *p0)
         np.dot(c.reshape(-1, K), wmat, out=y[n0:n1].reshape(-1, Cout))
     return y
 
@@ -508,7 +514,7 @@ def conv3d_grad_input(gy, w, x_shape, strides, dilation, padding) -> np.ndarray:
         n1 = min(N, n0 + step)
         c = cols[: n1 - n0]
         np.dot(gy[n0:n1].reshape(-1, Cout), wmat_t, out=c.reshape(-1, K))
-        launch(_col2im3d, c.size, MIN_PARALLEL_COPY, c, gx[n0:n1], *s, *d, *p0)
+        _col2im3d(c, gx[n0:n1], *s, *d, *p0)
     return gx
 
 
@@ -531,6 +537,6 @@ def conv3d_grad_weight(x, gy, w_shape, strides, dilation, padding) -> np.ndarray
     for n0 in range(0, N, step):
         n1 = min(N, n0 + step)
         c = cols[: n1 - n0]
-        launch(_im2col3d, c.size, MIN_PARALLEL_COPY, x[n0:n1], c, KD, KH, KW, *s, *d, *p0)
+        _im2col3d(x[n0:n1], c, KD, KH, KW, *s, *d, *p0)
         gw += c.reshape(-1, K).T @ gy[n0:n1].reshape(-1, Cout)
     return gw.reshape(w_shape)
