@@ -11,9 +11,7 @@ Dense conv (2-D and 3-D) is lowered to im2col + BLAS: a numba kernel copies the 
 fields into a reused column buffer, then one numpy sgemm per batch chunk does the
 arithmetic, written straight into the output.  The column buffer is bounded
 (COL_BUDGET_BYTES) by processing the batch in chunks, which also keeps it in cache between
-the copy and the sgemm.  Measured faster than direct loops on the reference benchmark
-(batch 8, 32x32x16 -> 32, 3x3 'same': 0.5-0.6 ms vs 2 ms for a direct loop kernel with Cout
-innermost).  Gradients reuse the same buffers: grad_weight = cols^T @ gy,
+the copy and the sgemm.  Gradients reuse the same buffers: grad_weight = cols^T @ gy,
 grad_input = col2im(gy @ w^T), where col2im is written as a gather (each input pixel pulls
 from the columns that read it), so it is race-free.
 
@@ -22,6 +20,15 @@ after every sgemm OpenBLAS's idle worker keeps spinning on the other core for a 
 second numba thread only contends with it.  Measured on 2 cores, serial beat prange both on
 the benchmark (0.57 vs 0.61 ms) and on batch 32, 32x32x32 -> 64 (forward 6.7 vs 7.2 ms,
 grad_input 8.2 vs 8.5, grad_weight 7.0 vs 7.4).  The sgemm itself uses all cores.
+
+Measured on the reference benchmark (batch 8, 32x32x16 -> 32 filters, 3x3 'same', 2 cores):
+~0.55-0.6 ms, i.e. only at par with a numpy im2col baseline (sliding_window_view copy + one
+matmul; 0.94x-1.1x across runs).  Both spend ~2/3 of the time in the same sgemm (~0.37 ms)
+and this im2col copy (~165 us for 4.7 MB) is no faster than numpy's pad + strided copy
+(~157 us).  Tried and dropped: a direct loop kernel with Cout innermost (2 ms); prange
+im2col (contention, above); flat-offset and slice-assignment im2col variants (2.5-5x slower
+under numba); an unoptimised Winograd F(2x2, 3x3) prototype (correct, but 1.8 ms: its input
+transform dominated).  Winograd is the known way past the sgemm bound for 3x3 stride 1.
 
 Depthwise conv is memory-bound (no channel mixing), so it is a direct loop kernel.
 """
