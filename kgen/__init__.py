@@ -4,7 +4,14 @@
 layers, backend, ops, ...) whose numbers match real Keras.
 """
 
+import os as _os
+
 __version__ = "0.1.0"
+
+# numba's OpenMP workers and OpenBLAS's both busy-wait after a parallel section; on a
+# small machine they then steal each other's cores (a 10 us kernel after a matmul took
+# ~4 ms). Passive waiting must be chosen before numba's threading layer starts.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def __getattr__(name):

@@ -130,3 +130,8 @@ def test_float32_kernel_path_agrees_with_float64_numpy_path(name):
         results.append((np.asarray(out, "float64"), grad.astype("float64")))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-4, atol=1e-5)
+
+
+def test_relu_passes_nan_through_like_keras():
+    out = ops.relu(np.array([np.nan, -1.0, 2.0], "float32"))
+    assert np.isnan(out[0]) and out[1] == 0 and out[2] == 2

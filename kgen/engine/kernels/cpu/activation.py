@@ -26,7 +26,7 @@ _ONE = np.float32(1.0)
 def _relu(x, y):
     for i in prange(x.size):
         v = x[i]
-        y[i] = v if v > 0.0 else 0.0
+        y[i] = v if (v > 0.0 or v != v) else 0.0  # NaN passes through, as in Keras
 
 
 @njit(parallel=True, cache=True)
