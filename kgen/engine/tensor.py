@@ -250,6 +250,12 @@ class Variable(Tensor):
             )
         self.data = value.astype(self.data.dtype, copy=True)
 
+    def assign_add(self, value):
+        self.assign(self.data + as_array(value))
+
+    def assign_sub(self, value):
+        self.assign(self.data - as_array(value))
+
     def __repr__(self):
         return f"<Variable path={self.path} shape={self.shape} dtype={self.dtype} trainable={self.trainable}>"
 
@@ -297,6 +303,8 @@ def gradients(target: Tensor, sources, grad=None):
                 continue
             key = id(parent)
             grads[key] = pg if key not in grads else grads[key] + pg
-    return [
-        grads.get(id(s), np.zeros_like(s.data)).astype(s.data.dtype, copy=False) for s in sources
-    ]
+    out = []
+    for s in sources:
+        g = grads.get(id(s))
+        out.append(np.zeros_like(s.data) if g is None else g.astype(s.data.dtype, copy=False))
+    return out

@@ -130,6 +130,12 @@ class Functional(Model):
 
         return functional_config(self)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from kgen.graph.serialization import functional_from_config
+
+        return functional_from_config(config, custom_objects=custom_objects)
+
 
 def _as_input_tensor(value, kt):
     if isinstance(value, Tensor):

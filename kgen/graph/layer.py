@@ -188,6 +188,11 @@ class Layer:
         value = initializers.get(initializer)(shape, dtype=dtype)
         name = name or f"variable_{len(self._trainable_variables) + len(self._non_trainable_variables)}"
         variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=f"{self.name}/{name}")
+        if isinstance(regularizer, (str, dict)) or isinstance(constraint, (str, dict)):
+            from kgen.training import constraints, regularizers
+
+            regularizer = regularizers.get(regularizer) if isinstance(regularizer, (str, dict)) else regularizer
+            constraint = constraints.get(constraint) if isinstance(constraint, (str, dict)) else constraint
         variable.regularizer = regularizer
         variable.constraint = constraint
         (self._trainable_variables if trainable else self._non_trainable_variables).append(variable)
@@ -264,7 +269,11 @@ class Layer:
             out.extend(layer.losses)
         return out
 
-    def add_loss(self, loss):
+    def add_loss(self, loss, inputs=None):
+        """Add a loss term (a value, or a symbolic tensor of the model's inputs) to `losses`.
+
+        `inputs` is accepted for Keras 2 code (`self.add_loss(loss, inputs=inputs)`) and ignored.
+        """
         self._losses.append(loss)
 
     # ----------------------------------------------------------------- lifecycle

@@ -57,6 +57,15 @@ class Model(Trainer, Layer):
             return map_structure(lambda t: tuple(t.shape), self._output_structure)
         return Layer.output_shape.fget(self)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A functional config (from `model.get_config()`) rebuilds a Functional model."""
+        if cls is Model and "input_layers" in config and "layers" in config:
+            from kgen.graph.serialization import functional_from_config
+
+            return functional_from_config(config, custom_objects=custom_objects)
+        return super().from_config(config)
+
     def get_layer(self, name=None, index=None):
         """The layer called `name` (or at position `index` of `model.layers`)."""
         if index is not None:

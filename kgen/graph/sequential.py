@@ -105,6 +105,12 @@ class Sequential(Model):
 
         return sequential_config(self)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from kgen.graph.serialization import sequential_from_config
+
+        return sequential_from_config(config, custom_objects=custom_objects, cls=cls)
+
 
 def _input_dtype(layer):
     return "int32" if type(layer).__name__ == "Embedding" else "float32"

@@ -172,3 +172,21 @@ def test_seeded_dropout_draws_new_masks_on_each_call():
 def test_explicit_mask_is_not_forwarded_to_a_call_without_mask():
     out = layers.Flatten()(np.ones((2, 3, 4), "float32"), mask=np.ones((2, 3), bool))
     assert out.shape == (2, 12)
+
+
+def test_string_regularizers_and_constraints_become_objects_and_add_losses():
+    layer = layers.Dense(2, kernel_initializer="ones", kernel_regularizer="l2", kernel_constraint="non_neg")
+    layer.build((None, 3))
+    (penalty,) = layer.losses
+    np.testing.assert_allclose(float(np.asarray(penalty)), 0.01 * 6, rtol=1e-6)  # Keras' L2 default is 0.01
+    assert callable(layer.kernel.constraint)
+
+
+def test_keras2_add_loss_with_inputs_and_variable_assign_add():
+    layer = layers.Layer()
+    layer.add_loss(np.float32(2.0), inputs=None)
+    assert layer.losses == [np.float32(2.0)]
+    v = keras.Variable(np.ones(2))
+    v.assign_add(np.ones(2))
+    v.assign_sub(np.full(2, 0.5))
+    np.testing.assert_array_equal(v.numpy(), [1.5, 1.5])

@@ -113,3 +113,17 @@ def test_model_input_output_and_their_shapes():
     assert model.input_shape == [(None, 3), (None, 5)] and model.output_shape == (None, 2)
     seq = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(1)])
     assert seq.input_shape == (None, 4) and seq.output_shape == (None, 1)
+
+
+def test_functional_and_sequential_rebuild_from_config():
+    x = keras.Input(shape=(3,))
+    y = layers.Dense(2, activation="relu")(layers.Dense(4)(x))
+    model = keras.Model(x, y)
+    for clone in (keras.Model.from_config(model.get_config()), keras.Functional.from_config(model.get_config())):
+        assert [type(l).__name__ for l in clone.layers] == ["InputLayer", "Dense", "Dense"]
+        clone.set_weights(model.get_weights())
+        data = np.random.default_rng(3).normal(size=(2, 3))
+        np.testing.assert_allclose(clone.predict(data), model.predict(data), rtol=1e-6)
+    seq = keras.Sequential([keras.Input(shape=(5,)), layers.Dense(2)])
+    again = keras.Sequential.from_config(seq.get_config())
+    assert again.output_shape == (None, 2) and again.count_params() == 12

@@ -23,7 +23,7 @@ symbolic_handler = None
 class Context:
     """Scratch space an op's forward leaves for its backward."""
 
-    __slots__ = ("saved", "attrs", "shapes", "dtypes")
+    __slots__ = ("saved", "attrs", "shapes", "dtypes", "needs_grad")
 
     def save(self, *values):
         self.saved = values
@@ -86,6 +86,7 @@ def apply(op, *args, **attrs):
     result = Tensor(out)
     if needs_grad and grad_enabled():
         result.requires_grad = True
+        ctx.needs_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         result._record = _Record(op, ctx, args)
     return result
 

@@ -28,18 +28,18 @@ class MatMul(Op):
     def forward(ctx, a, b):
         ctx.save(a, b)
         if a.ndim >= 2 and b.ndim == 2:
-            out = _mm2d(np.ascontiguousarray(a.reshape(-1, a.shape[-1])), np.ascontiguousarray(b))
+            out = _mm2d(a.reshape(-1, a.shape[-1]), b)
             return out.reshape(a.shape[:-1] + (b.shape[1],))
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved
+        need_a, need_b = getattr(ctx, "needs_grad", (True, True))
         if a.ndim >= 2 and b.ndim == 2:
-            g2 = np.ascontiguousarray(g.reshape(-1, g.shape[-1]))
-            a2 = a.reshape(-1, a.shape[-1])
-            ga = _mm2d(g2, np.ascontiguousarray(b.T)).reshape(a.shape)
-            gb = _mm2d(np.ascontiguousarray(a2.T), g2)
+            g2 = g.reshape(-1, g.shape[-1])
+            ga = _mm2d(g2, b.T).reshape(a.shape) if need_a else None
+            gb = _mm2d(a.reshape(-1, a.shape[-1]).T, g2) if need_b else None
             return ga, gb
         if a.ndim == 1 or b.ndim == 1:
             a2 = a[None, :] if a.ndim == 1 else a

@@ -26,10 +26,11 @@ def matmul(a, b) -> np.ndarray:
 
     Calls BLAS sgemm through numpy (`np.dot` on C-contiguous float32 arrays): nothing
     hand-written beats a tuned BLAS, so this is the kernel the ops use. Keep it a thin
-    wrapper (no copies when the inputs are already float32 C-contiguous).
+    wrapper (no copies when the inputs are already float32, transposed views included).
     """
-    a = f32(a)
-    b = f32(b)
+    # Transposed views stay views: BLAS reads them through its transpose flags, no copy.
+    a = a if a.dtype == np.float32 else a.astype(np.float32)
+    b = b if b.dtype == np.float32 else b.astype(np.float32)
     _check(a, b)
     return np.dot(a, b)
 
