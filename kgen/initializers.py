@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from kgen.lookup import get_object, serialize_object
 from kgen.random import generator
 
 
@@ -166,26 +167,8 @@ _BY_CLASS = {cls.__name__: cls for cls in set(_BY_NAME.values())}
 
 def get(identifier):
     """An initializer from a name ('glorot_uniform'), a config dict, an instance or a function."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        key = identifier.lower()
-        if key not in _BY_NAME:
-            raise ValueError(
-                f"Unknown initializer: '{identifier}'. Known names: {sorted(_BY_NAME)}."
-            )
-        return _BY_NAME[key]()
-    if isinstance(identifier, dict):
-        cls = _BY_CLASS.get(identifier.get("class_name")) or _BY_NAME.get(str(identifier.get("class_name")).lower())
-        if cls is None:
-            raise ValueError(f"Unknown initializer config: {identifier}")
-        return cls(**identifier.get("config", {}))
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer: {identifier!r}")
+    return get_object(identifier, "initializer", _BY_NAME, _BY_CLASS)
 
 
 def serialize(initializer):
-    if isinstance(initializer, Initializer):
-        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
-    return getattr(initializer, "__name__", None)
+    return serialize_object(initializer, Initializer)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from kgen.engine.tensor import as_array
+from kgen.lookup import get_object, serialize_object
 
 EPSILON = 1e-7
 
@@ -101,29 +102,12 @@ _CLASSES = {cls.__name__: cls for cls in (Constraint, MaxNorm, NonNeg, UnitNorm,
 
 
 def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier.lower())
-        if cls is None:
-            raise ValueError(f"Unknown constraint: '{identifier}'. Known names: {sorted(_BY_NAME)}.")
-        return cls()
-    if isinstance(identifier, dict):
-        cls = _CLASSES.get(identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"Unknown constraint config: {identifier}")
-        return cls.from_config(identifier.get("config", {}))
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
+    """A constraint from a name ('non_neg'), a config dict, an instance or a function."""
+    return get_object(identifier, "constraint", _BY_NAME, _CLASSES)
 
 
 def serialize(constraint):
-    if constraint is None:
-        return None
-    if isinstance(constraint, Constraint):
-        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-    return getattr(constraint, "__name__", None)
+    return serialize_object(constraint, Constraint)
 
 
 def deserialize(config, custom_objects=None):

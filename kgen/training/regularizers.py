@@ -8,6 +8,7 @@ penalty has a gradient. `model.losses` collects them; `fit` adds their sum to th
 from __future__ import annotations
 
 from kgen.engine import ops
+from kgen.lookup import get_object, serialize_object
 
 
 class Regularizer:
@@ -100,29 +101,11 @@ _CLASSES = {cls.__name__: cls for cls in (Regularizer, L1, L2, L1L2, OrthogonalR
 
 def get(identifier):
     """A regularizer from a name ('l2'), a config dict, an instance or a function (None stays None)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier.lower())
-        if cls is None:
-            raise ValueError(f"Unknown regularizer: '{identifier}'. Known names: {sorted(_BY_NAME)}.")
-        return cls()
-    if isinstance(identifier, dict):
-        cls = _CLASSES.get(identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"Unknown regularizer config: {identifier}")
-        return cls.from_config(identifier.get("config", {}))
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+    return get_object(identifier, "regularizer", _BY_NAME, _CLASSES)
 
 
 def serialize(regularizer):
-    if regularizer is None:
-        return None
-    if isinstance(regularizer, Regularizer):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    return getattr(regularizer, "__name__", None)
+    return serialize_object(regularizer, Regularizer)
 
 
 def deserialize(config, custom_objects=None):
