@@ -119,9 +119,6 @@ class Functional(Model):
             return map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._output_structure)
         return super().compute_output_spec(*args, **kwargs)
 
-    def compute_output_shape(self, input_shape):
-        return super().compute_output_shape(input_shape)
-
     def build(self, input_shape):
         self.built = True
 
@@ -147,11 +144,7 @@ def _as_input_tensor(value, kt):
 
 
 def _normalize_io(x):
-    if isinstance(x, tuple):
-        return list(x)
-    if isinstance(x, list) and len(x) == 1 and not isinstance(x[0], (list, dict)):
-        return x
-    return x
+    return list(x) if isinstance(x, tuple) else x
 
 
 def _map_graph(inputs, outputs):
@@ -187,8 +180,6 @@ def _map_graph(inputs, outputs):
         depth = max(depth, op_depth.get(node.layer, 0))
         op_depth[node.layer] = depth
         node_depth[node] = depth
-        if id(node.output_tensors[0]) in input_ids:
-            continue
         for parent in node.parent_nodes:
             node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
     for t in inputs:

@@ -63,17 +63,20 @@ class Layer:
     supports_masking = False
 
     def __new__(cls, *args, **kwargs):
+        # Remember the constructor arguments: get_config() can return them when a subclass
+        # does not write its own (as Keras 3 does).
         obj = super().__new__(cls)
+        signature = _init_signature(cls)
         try:
-            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
-            config = dict(bound.arguments)
-            config.pop(next(iter(config)))  # self
-            extra = config.pop("kwargs", None) if "kwargs" in inspect.signature(cls.__init__).parameters else None
-            if extra:
-                config.update(extra)
-            object.__setattr__(obj, "_auto_config", config)
+            config = dict(signature.bind(None, *args, **kwargs).arguments)
         except TypeError:
-            object.__setattr__(obj, "_auto_config", None)
+            config = None
+        else:
+            config.pop(next(iter(config)))  # self
+            for name, param in signature.parameters.items():
+                if param.kind is param.VAR_KEYWORD:
+                    config.update(config.pop(name, {}))
+        object.__setattr__(obj, "_auto_config", config)
         return obj
 
     def __init__(
@@ -515,6 +518,14 @@ def _as_shapes(shapes):
 
 
 _PARAMS_CACHE = {}
+_INIT_SIGNATURES = {}
+
+
+def _init_signature(cls):
+    signature = _INIT_SIGNATURES.get(cls)
+    if signature is None:
+        signature = _INIT_SIGNATURES[cls] = inspect.signature(cls.__init__)
+    return signature
 
 
 def _call_params(cls):

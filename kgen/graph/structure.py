@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 
 def flatten(structure):
     out = []
@@ -33,8 +35,7 @@ def map_structure(fn, structure):
 def is_shape(value) -> bool:
     """True for one shape: a tuple/list of ints and None (not a list of shapes)."""
     return isinstance(value, (tuple, list)) and all(
-        d is None or isinstance(d, int) and not isinstance(d, bool) or hasattr(d, "__index__") and not isinstance(d, (list, tuple))
-        for d in value
+        d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool)) for d in value
     )
 
 

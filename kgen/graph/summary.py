@@ -67,9 +67,9 @@ def print_summary(model, print_fn=None, line_length=None, expand_nested=False):
             "by calling it on data, by `model.build(input_shape)`, or start it with keras.Input(shape)."
         )
     rows = _layer_rows(model)
-    show_connections = type(model).__name__ == "Functional" and any(len(r[3]) > 1 for r in rows) or (
-        type(model).__name__ == "Functional" and len(getattr(model, "inputs", [])) > 1
-    )
+    # Keras adds "Connected to" when the graph is not a chain: several inputs or a merge.
+    is_functional = type(model).__name__ == "Functional"
+    show_connections = is_functional and (len(model.inputs) > 1 or any(len(r[3]) > 1 for r in rows))
     width = line_length or int(os.environ.get("COLUMNS", 0)) or min(shutil.get_terminal_size((80, 24)).columns, 100)
     table = Table(box=box.HEAVY_HEAD, show_lines=True, width=None, expand=False)
     table.add_column("Layer (type)", overflow="fold")

@@ -10,6 +10,7 @@ from kgen import activations, initializers
 from kgen.engine import ops
 from kgen.graph.input_spec import InputSpec
 from kgen.graph.layer import Layer
+from kgen.graph.structure import flatten
 from kgen.random import generator
 
 
@@ -206,7 +207,7 @@ class Lambda(Layer):
             return super().compute_output_shape(input_shape)
         if callable(self._output_shape):
             return self._output_shape(input_shape)
-        batch = input_shape[0] if input_shape and not isinstance(input_shape[0], (tuple, list)) else input_shape[0][0]
+        batch = flatten(input_shape)[0] if input_shape else None  # a list of shapes: the first one's batch
         shape = self._output_shape
         if shape and isinstance(shape[0], (tuple, list)):
             return [(batch,) + tuple(s) for s in shape]
