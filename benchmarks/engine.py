@@ -4,7 +4,8 @@
 
 Prints (no pass/fail):
   - conv2d batch 8, 32x32x16 -> 32 filters 3x3 'same' NHWC: a numpy im2col baseline
-    (sliding_window_view + one matmul) vs kgen `conv2d`: ms and ratio;
+    (sliding_window_view + one matmul) vs kgen `conv2d` (which takes its Winograd path on
+    this problem) and kgen's im2col path (what `conv2d` ran before): ms and ratio;
   - matmul 256/512/1024 square float32: numpy `a @ b`, kgen `matmul` (BLAS), kgen
     `matmul_tiled` (hand-written numba): GFLOP/s and ratio to numpy;
   - numba compile time: a subprocess with NUMBA_CACHE_DIR pointing at a fresh directory
@@ -91,18 +92,33 @@ def bench_matmul(K, sizes, rounds):
 
 
 def bench_conv(K, rounds):
+    from kgen.engine.kernels.cpu import conv
+
     rng = np.random.default_rng(1)
     x = rng.standard_normal((8, 32, 32, 16), dtype=np.float32)
     w = rng.standard_normal((3, 3, 16, 32), dtype=np.float32)
     pad = ((1, 1), (1, 1))
-    np.testing.assert_allclose(K.conv2d(x, w, (1, 1), (1, 1), pad), numpy_conv2d_im2col(x, w, pad), rtol=1e-4, atol=1e-4)
+    ref = numpy_conv2d_im2col(x, w, pad)
+    np.testing.assert_allclose(K.conv2d(x, w, (1, 1), (1, 1), pad), ref, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(conv._conv2d_im2col(x, w, (1, 1), (1, 1), pad), ref, rtol=1e-4, atol=1e-4)
     best = best_of(
-        {"numpy": lambda: numpy_conv2d_im2col(x, w, pad), "kgen": lambda: K.conv2d(x, w, (1, 1), (1, 1), pad)}, rounds
+        {
+            "numpy": lambda: numpy_conv2d_im2col(x, w, pad),
+            "kgen": lambda: K.conv2d(x, w, (1, 1), (1, 1), pad),
+            "im2col": lambda: conv._conv2d_im2col(x, w, (1, 1), (1, 1), pad),
+        },
+        rounds,
     )
+    # direct-conv flop count for every row (Winograd does fewer multiplications: the
+    # GFLOP/s of the public conv2d row is "effective")
     flop = 2.0 * 8 * 32 * 32 * 32 * 3 * 3 * 16
     rows = [
         [label, f"{best[k] * 1e3:.3f}", f"{flop / best[k] / 1e9:.1f}", f"{best['numpy'] / best[k]:.2f}x"]
-        for k, label in (("numpy", "numpy im2col + matmul"), ("kgen", "kgen conv2d"))
+        for k, label in (
+            ("numpy", "numpy im2col + matmul"),
+            ("kgen", "kgen conv2d (Winograd F(2x2,3x3))"),
+            ("im2col", "kgen im2col path (conv2d before)"),
+        )
     ]
     return table(["conv2d 8x32x32x16 -> 32, 3x3 same", "ms", "GFLOP/s", "vs numpy"], rows)
 
@@ -126,6 +142,7 @@ def compile_probe():
     K.matmul_tiled(m, m)
     y = K.conv2d(x, w, *a2)
     K.conv2d_grad_input(y, w, x.shape, *a2)
+    K.conv2d(np.ones((1, 64, 64, 2), np.float32), w, *a2)  # >= 1024 tiles: the Winograd path
     K.conv2d_grad_weight(x, y, w.shape, *a2)
     y = K.depthwise_conv2d(x, w, *a2)
     K.depthwise_conv2d_grad_input(y, w, x.shape, *a2)

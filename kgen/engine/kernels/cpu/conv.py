@@ -22,13 +22,15 @@ the benchmark (0.57 vs 0.61 ms) and on batch 32, 32x32x32 -> 64 (forward 6.7 vs 
 grad_input 8.2 vs 8.5, grad_weight 7.0 vs 7.4).  The sgemm itself uses all cores.
 
 Measured on the reference benchmark (batch 8, 32x32x16 -> 32 filters, 3x3 'same', 2 cores):
-~0.55-0.6 ms, i.e. only at par with a numpy im2col baseline (sliding_window_view copy + one
-matmul; 0.94x-1.1x across runs).  Both spend ~2/3 of the time in the same sgemm (~0.37 ms)
-and this im2col copy (~165 us for 4.7 MB) is no faster than numpy's pad + strided copy
-(~157 us).  Tried and dropped: a direct loop kernel with Cout innermost (2 ms); prange
-im2col (contention, above); flat-offset and slice-assignment im2col variants (2.5-5x slower
-under numba); an unoptimised Winograd F(2x2, 3x3) prototype (correct, but 1.8 ms: its input
-transform dominated).  Winograd is the known way past the sgemm bound for 3x3 stride 1.
+the im2col path takes ~0.55-0.77 ms, only at par with a numpy im2col baseline
+(sliding_window_view copy + one matmul; 0.94x-1.1x across runs).  Both spend ~2/3 of the time
+in the same sgemm (~0.37 ms) and this im2col copy (~165 us for 4.7 MB) is no faster than
+numpy's pad + strided copy (~157 us).  Tried and dropped: a direct loop kernel with Cout
+innermost (2 ms); prange im2col (contention, above); flat-offset and slice-assignment im2col
+variants (2.5-5x slower under numba).  What got past the sgemm bound is Winograd
+F(2x2, 3x3) for 3x3 / stride 1 / dilation 1 (winograd.py; 2.25x fewer multiplications):
+0.45-0.53 ms on the benchmark, ~1.5x faster than numpy (medians; see `conv2d`).  The
+gradients stay on im2col / col2im.
 
 Depthwise conv is memory-bound (no channel mixing), so it is a direct loop kernel.
 """
@@ -38,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from . import winograd
 from ._common import f32, ints, launch, out_size, pads
 
 # Upper bound for one im2col buffer; the batch is processed in chunks that fit (at least one
@@ -142,15 +145,61 @@ def _is_pointwise(KH, KW, s, p):
     return KH == 1 and KW == 1 and s == (1, 1) and p == (0, 0, 0, 0)
 
 
+# Winograd F(2x2, 3x3) (winograd.py) replaces im2col for 3x3 / stride 1 / dilation 1 convs
+# with at least WINOGRAD_MIN_TILES 2x2 output tiles (N * ceil(Ho/2) * ceil(Wo/2)) and
+# WINOGRAD_MIN_CIN input channels.  Measured on 2 cores, 'same' padding (im2col vs
+# Winograd, ms; one sweep of 33 shapes, each the median of 3 best-of-N, so +-20% noise):
+# every problem with >= 1024 tiles and Cin >= 2 won, 1.05x-2.4x (16x32x32x64->64: 7.6 vs
+# 5.2; 32x32x32x32->64: 8.5 vs 6.4; 8x32x32x128->128: 12.9 vs 8.7; 8x32x32x2->16: 0.33 vs
+# 0.27; 8x32x32x3->32: 0.52 vs 0.50; the benchmark 8x32x32x16->32: see `conv2d`); with
+# 512-1023 tiles it was at par (8x16x16x64->64: 0.94 vs 0.90; 8x14x14x32->64: 0.47 vs 0.48)
+# and below that it lost (8x8x8x128->128: 0.84 vs 1.67; 1x32x32x16->32: 0.12 vs 0.14): the
+# 16 GEMMs get too short for BLAS and the fixed costs dominate.  Cin = 1 lost badly at any
+# size (32x28x28x1->32: 1.2 vs 6.8; each GEMM is an outer product).
+WINOGRAD_MIN_TILES = 1024
+WINOGRAD_MIN_CIN = 2
+
+
+def _use_winograd(x_shape, w_shape, strides, dilation, padding) -> bool:
+    """True when the public `conv2d` takes the Winograd path for these shapes."""
+    N, H, W, Cin = x_shape
+    KH, KW = w_shape[:2]
+    if not winograd.applies((KH, KW), strides, dilation) or Cin < WINOGRAD_MIN_CIN:
+        return False
+    (pt, pb), (pl, pr) = padding
+    Ho = H + pt + pb - 2
+    Wo = W + pl + pr - 2
+    return N * ((Ho + 1) // 2) * ((Wo + 1) // 2) >= WINOGRAD_MIN_TILES
+
+
 def conv2d(x, w, strides, dilation, padding) -> np.ndarray:
     """2-D cross-correlation. x (N, H, W, Cin), w (KH, KW, Cin, Cout) -> y (N, Ho, Wo, Cout).
 
     strides=(sh, sw), dilation=(dh, dw), padding=((pt, pb), (pl, pr)) zero padding.
-    im2col (numba) into a bounded, reused buffer + one BLAS sgemm per batch chunk written
-    straight into y.  1x1/stride-1/unpadded convs skip im2col.
+
+    3x3 kernels with stride 1 and dilation 1 (big enough, see `_use_winograd`) run Winograd
+    F(2x2, 3x3) (winograd.py: 2.25x fewer multiplications, max error ~1e-6 against float64
+    on N(0, 1) inputs, like im2col).  Measured on the benchmark (batch 8, 32x32x16 -> 32,
+    'same', 2 cores, idle machine; benchmarks/engine.py, medians of 5 runs of best-of-32,
+    five sessions): Winograd 0.45-0.53 ms vs numpy im2col 0.65-0.81 ms, 1.48x-1.56x faster
+    (the im2col path, still measured by the benchmark: 0.95x-1.04x of numpy).
+    Everything else (and inputs holding inf / NaN, which Winograd would smear over whole
+    tiles) goes through im2col (numba) into a bounded, reused buffer + one BLAS sgemm per
+    batch chunk written straight into y; 1x1/stride-1/unpadded convs skip im2col.
     """
     x = f32(x)
     w = f32(w)
+    s, d, p = ints(strides, 2, "strides"), ints(dilation, 2, "dilation"), pads(padding, 2)
+    _conv2d_geometry(x.shape, w.shape, s, d, p)  # argument checks
+    if _use_winograd(x.shape, w.shape, s, d, p):
+        y = winograd.conv2d_winograd(x, w, p)
+        if y is not None:
+            return y
+    return _conv2d_im2col(x, w, s, d, p)
+
+
+def _conv2d_im2col(x, w, strides, dilation, padding) -> np.ndarray:
+    """`conv2d` by im2col + sgemm; x and w already C-contiguous float32."""
     (sh, sw), (dh, dw), (pt, pb, pl, pr), Ho, Wo = _conv2d_geometry(x.shape, w.shape, strides, dilation, padding)
     N, H, W, Cin = x.shape
     KH, KW, _, Cout = w.shape
