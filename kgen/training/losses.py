@@ -19,6 +19,7 @@ import inspect
 
 import numpy as np
 
+from kgen.lookup import deserialize_compiled, serialize_compiled
 from kgen.engine import ops
 from kgen.engine.tensor import Tensor, as_array
 
@@ -411,30 +412,11 @@ def get(identifier):
 
 def serialize(loss):
     """A JSON-able description of a loss: its name, or {'class_name', 'config'} for a Loss object."""
-    if isinstance(loss, str):
-        return loss
-    if isinstance(loss, Loss) and type(loss).__name__ in _CLASSES and type(loss) is not LossFunctionWrapper:
-        return {"class_name": type(loss).__name__, "config": loss.get_config()}
-    for name, fn in _FUNCTIONS.items():
-        if fn is loss:
-            return name
-    return {"class_name": getattr(loss, "__name__", type(loss).__name__), "config": None}
+    return serialize_compiled(loss, Loss, LossFunctionWrapper, _CLASSES, _FUNCTIONS)
 
 
 def deserialize(config, custom_objects=None):
-    if isinstance(config, str):
-        if custom_objects and config in custom_objects:
-            return custom_objects[config]
-        return get(config)
-    name = config.get("class_name")
-    cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
-    if cls is None:
-        raise ValueError(
-            f"Unknown loss '{name}'. If it is your own loss, pass custom_objects={{'{name}': {name}}}."
-        )
-    if config.get("config") is None:
-        return cls
-    return cls.from_config(config["config"]) if isinstance(cls, type) else cls
+    return deserialize_compiled(config, "loss", _CLASSES, get, custom_objects)
 
 
 def resolve_name(identifier, fn):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kgen.lookup import deserialize_compiled, serialize_compiled
 from kgen.engine.tensor import Variable, as_array
 from kgen.training import losses as losses_module
 
@@ -360,25 +361,8 @@ def resolve(identifier, y_true, y_pred, loss=None):
 
 
 def serialize(metric):
-    if isinstance(metric, str):
-        return metric
-    if isinstance(metric, Metric) and type(metric).__name__ in _CLASSES and type(metric) is not MeanMetricWrapper:
-        return {"class_name": type(metric).__name__, "config": metric.get_config()}
-    for name, fn in _FUNCTIONS.items():
-        if fn is metric:
-            return name
-    return {"class_name": getattr(metric, "__name__", type(metric).__name__), "config": None}
+    return serialize_compiled(metric, Metric, MeanMetricWrapper, _CLASSES, _FUNCTIONS)
 
 
 def deserialize(config, custom_objects=None):
-    if isinstance(config, str):
-        if custom_objects and config in custom_objects:
-            return custom_objects[config]
-        return get(config)
-    name = config.get("class_name")
-    found = (custom_objects or {}).get(name) or _CLASSES.get(name)
-    if found is None:
-        raise ValueError(f"Unknown metric '{name}'. If it is your own metric, pass custom_objects={{'{name}': ...}}.")
-    if config.get("config") is None or not isinstance(found, type):
-        return found
-    return found.from_config(config["config"])
+    return deserialize_compiled(config, "metric", _CLASSES, get, custom_objects)
